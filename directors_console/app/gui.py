@@ -1,0 +1,88 @@
+"""Open the window: QApplication, the one qasync loop, services, main window.
+
+Runs until the last window closes or a quit signal arrives, then cancels every
+task and closes network clients (2 s at most) and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from directors_console import APP_ID, APP_NAME, __version__
+from directors_console.app.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT = 2.0
+
+
+def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
+    os.environ.setdefault("QT_API", "pyside6")
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from directors_console.app.services import build_services
+    from directors_console.bridge.loop import install_loop, install_quit_signals
+    from directors_console.core.data_paths import resources_dir
+    from directors_console.core.events import UserNotice
+    from directors_console.ui.common.theme import apply_theme
+    from directors_console.ui.main_window import MainWindow, WindowServices
+
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / f"{APP_ID}.svg")))
+    app.setQuitOnLastWindowClosed(False)
+    loop = install_loop(app)
+
+    services = build_services(paths)
+    apply_theme(app, services.settings.settings.theme)
+    window = MainWindow(
+        WindowServices(
+            settings=services.settings,
+            bus=services.bus,
+            projects=services.projects,
+            tasks=services.tasks,
+            workers=services.workers,
+            log_dir=paths.log_dir,
+        )
+    )
+    window.show()
+
+    if services.settings.load_problem:
+        services.bus.publish(
+            UserNotice("Settings reset", services.settings.load_problem, "warning")
+        )
+    start_project = args.project
+    if start_project is None and services.settings.settings.reopen_last_project:
+        last = services.settings.settings.last_project
+        if last and (Path(last) / "project.json").exists():
+            start_project = last
+    if start_project:
+        window.open_project(start_project)
+
+    async def until_closed() -> bool:
+        closed = asyncio.Event()
+        app.lastWindowClosed.connect(closed.set)
+
+        def on_quit_signal(signum: int) -> None:
+            log.info("signal %d: closing the window", signum)
+            window.close()
+
+        notifier = install_quit_signals(on_quit_signal)
+        await closed.wait()
+        notifier.setEnabled(False)
+        return await services.shutdown(SHUTDOWN_TIMEOUT)
+
+    clean = loop.run_until_complete(until_closed())
+    log.info("shut down %s", "cleanly" if clean else "with tasks still running")
+    window.deleteLater()
+    return 0

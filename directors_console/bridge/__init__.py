@@ -1,0 +1,1 @@
+"""The only layer that knows both asyncio and Qt (through qasync)."""

@@ -1,0 +1,1 @@
+"""Pure-Python domain services; never imports Qt, qasync or the upper layers."""
