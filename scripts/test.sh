@@ -11,7 +11,7 @@ ensure_debs xvfb xauth xdotool x11-utils imagemagick dex libglib2.0-bin \
   || say "Desktop-test tools could not be installed; tests/desktop will be skipped."
 ensure_venv dev
 
-export QT_QPA_PLATFORM=offscreen QT_API=pyside6 PYTHONDONTWRITEBYTECODE=1
+export QT_QPA_PLATFORM=offscreen QT_API=pyside6 PYTEST_QT_API=pyside6 PYTHONDONTWRITEBYTECODE=1
 PY="$VENV/bin/python"
 status=0
 step() {
@@ -34,6 +34,6 @@ step "ruff lint" "$PY" -m ruff check .
 step "ruff format" "$PY" -m ruff format --check .
 step "mypy" "$PY" -m mypy
 step "import contracts" "$VENV/bin/lint-imports"
-pytest_step "core tests without PySide6" -p no:pytestqt -p tests.qt_blocker tests/core -q
+pytest_step "core tests without PySide6" -p no:pytest-qt -p tests.qt_blocker tests/core -q
 pytest_step "full test suite" tests "$@"
 exit $status

@@ -1,6 +1,6 @@
 """pytest plugin: make PySide6, shiboken6, qasync and pytest-qt unimportable.
 
-``python -m pytest -p no:pytestqt -p tests.qt_blocker tests/core`` proves that the
+``python -m pytest -p no:pytest-qt -p tests.qt_blocker tests/core`` proves that the
 core layer and its tests run on a machine without Qt.
 """
 

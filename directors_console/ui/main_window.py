@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         services.tasks.task_failed.connect(lambda t, m: self.notifications.notify(t, m, "error"))
         services.tasks.busy_changed.connect(self._on_busy)
         self.resize(1400, 880)
+        self.resizeDocks([self.farm_dock], [300], Qt.Orientation.Horizontal)
         self._restore_window_state()
         self._on_tab_changed(self.tabs.currentIndex())
 

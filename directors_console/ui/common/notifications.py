@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 INFO_MS = 6000
 MAX_SHOWN = 4
@@ -71,7 +72,8 @@ class NotificationArea(QObject):
     def _forget(self, toast: Toast) -> None:
         if toast in self._toasts:
             self._toasts.remove(toast)
-        self._place()
+        if isValid(self._host):  # the window may be going away itself
+            self._place()
 
     def _place(self) -> None:
         margin = 16

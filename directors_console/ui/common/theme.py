@@ -49,6 +49,7 @@ def apply_theme(app: QApplication, name: str) -> None:
         app.setPalette(_dark_palette())
     else:
         app.setPalette(app.style().standardPalette())
-    qss = resources_dir() / "styles" / f"{name}.qss"
-    app.setStyleSheet(qss.read_text("utf-8") if qss.exists() else "")
+    styles = resources_dir() / "styles"
+    parts = [styles / "common.qss", styles / f"{name}.qss"]
+    app.setStyleSheet("\n".join(p.read_text("utf-8") for p in parts if p.exists()))
     app.setProperty("dc_theme", name)
