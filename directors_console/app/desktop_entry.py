@@ -48,7 +48,7 @@ def render_entry(exec_cmd: list[str], icon: Path) -> str:
     lines = []
     for line in template.splitlines():
         if line.startswith("Exec="):
-            line = f"Exec={exec_line} --project %f"
+            line = f"Exec={exec_line}"
         elif line.startswith("TryExec="):
             line = f"TryExec={exec_cmd[0]}"
         elif line.startswith("Icon="):

@@ -34,7 +34,7 @@ def test_qt_blocker_really_blocks_when_active() -> None:
         assert PySide6.__version__
         return
     try:
-        import PySide6  # noqa: F401
+        import PySide6
     except ImportError as exc:
         assert "blocked" in str(exc)
     else:

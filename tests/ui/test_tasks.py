@@ -107,3 +107,25 @@ async def test_shutdown_cancels_tasks_and_closes_clients_within_two_seconds() ->
     server.close()
     await server.wait_closed()
     await asyncio.sleep(0)
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+async def test_workers_run_blocking_work_off_the_loop() -> None:
+    import os
+    import threading
+
+    from directors_console.bridge.threads import Workers
+
+    workers = Workers(threads=2, processes=1)
+    try:
+        loop_thread = threading.get_ident()
+        thread_id = await workers.in_thread(threading.get_ident)
+        assert thread_id != loop_thread
+        assert await workers.in_thread(sorted, [3, 1, 2]) == [1, 2, 3]
+        assert await workers.in_process(_square, 12) == 144
+        assert await workers.in_process(os.getpid) != os.getpid()
+    finally:
+        workers.shutdown()
