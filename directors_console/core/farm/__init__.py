@@ -1,0 +1,1 @@
+"""The render farm: requirements, capabilities, scheduler, persistent job queue."""
