@@ -43,6 +43,14 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     app.setQuitOnLastWindowClosed(False)
     loop = install_loop(app)
 
+    def on_quit_signal(signum: int) -> None:
+        # Runs inside the event loop, so the window exists by then.
+        log.info("signal %d: closing the window", signum)
+        window.close()
+
+    # Installed first, so a SIGTERM during start-up also ends in a clean shutdown.
+    notifier = install_quit_signals(on_quit_signal)
+
     services = build_services(paths)
     apply_theme(app, services.settings.settings.theme)
     window = MainWindow(
@@ -73,11 +81,6 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         closed = asyncio.Event()
         app.lastWindowClosed.connect(closed.set)
 
-        def on_quit_signal(signum: int) -> None:
-            log.info("signal %d: closing the window", signum)
-            window.close()
-
-        notifier = install_quit_signals(on_quit_signal)
         await closed.wait()
         notifier.setEnabled(False)
         return await services.shutdown(SHUTDOWN_TIMEOUT)
