@@ -7,7 +7,7 @@ cd "$ROOT"
 ensure_debs "${QT_RUNTIME_DEBS[@]}" || say "Qt libraries missing; UI tests may fail."
 # Real-window tests: Xvfb, xdotool, screenshots, .desktop launching. If they cannot be
 # installed the desktop tests skip and print why.
-ensure_debs xvfb xauth xdotool x11-utils imagemagick dex libglib2.0-bin \
+ensure_debs xvfb xauth xdotool x11-utils imagemagick dex libglib2.0-bin desktop-file-utils \
   || say "Desktop-test tools could not be installed; tests/desktop will be skipped."
 ensure_venv dev
 
