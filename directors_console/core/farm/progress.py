@@ -190,7 +190,7 @@ class PromptProgress:
 
     def snapshot(self) -> ProgressSnapshot:
         total = sum(self._weight.values()) or 1
-        done = sum(w for n, w in self._weight.items() if n in self._done)
+        done: float = sum(w for n, w in self._weight.items() if n in self._done)
         current = self._current
         if current is not None and current not in self._done and self._steps:
             done += self._weight.get(current, 1) * min(1.0, self._step / self._steps)
