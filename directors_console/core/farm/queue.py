@@ -73,6 +73,7 @@ class JobQueue:
         self._jobs: dict[str, Job] = {}
         self._groups: dict[str, str] = {}
         self._listeners: list[Listener] = []
+        self._queued_order: list[str] | None = None  # cached run order of queued jobs
         self._load()
 
     # -- setup ----------------------------------------------------------------------------
@@ -148,6 +149,14 @@ class JobQueue:
     def queued(self) -> list[Job]:
         return self.jobs([JobState.QUEUED])
 
+    def next_queued(self, limit: int = 1) -> list[Job]:
+        """The first ``limit`` queued jobs in run order, without copying the whole queue."""
+        with self._lock:
+            if self._queued_order is None:
+                waiting = [j for j in self._jobs.values() if j.state is JobState.QUEUED]
+                self._queued_order = [j.id for j in sorted(waiting, key=Job.sort_key)]
+            return [dataclasses.replace(self._jobs[i]) for i in self._queued_order[:limit]]
+
     def active(self) -> list[Job]:
         return self.jobs(ACTIVE)
 
@@ -180,6 +189,9 @@ class JobQueue:
             "INSERT OR REPLACE INTO jobs(id, state, group_id, data) VALUES(?, ?, ?, ?)",
             (job.id, job.state.value, job.group_id, _encode(job)),
         )
+        old = self._jobs.get(job.id)
+        if job.state is JobState.QUEUED or (old is not None and old.state is JobState.QUEUED):
+            self._queued_order = None
         self._jobs[job.id] = job
 
     def _notify(self, jobs: Iterable[Job]) -> None:
@@ -260,9 +272,15 @@ class JobQueue:
                     error=f"gave up after {attempts} attempts; last: {reason}",
                     error_kind=ErrorKind.INFRASTRUCTURE,
                 )
+            # It had its turn already: back to the front of its priority, not the end.
+            front = min(
+                (j.position for j in self._jobs.values() if j.state is JobState.QUEUED),
+                default=job.position,
+            )
             return self.update(
                 job_id,
                 JobState.QUEUED,
+                position=min(job.position, front - 1.0),
                 attempts=attempts,
                 excluded_nodes=excluded,
                 node=None,

@@ -147,3 +147,14 @@ def test_newer_queue_file_refused(tmp_path: Path) -> None:
     q.close()
     with pytest.raises(RuntimeError, match="newer Director's Console"):
         JobQueue(tmp_path / "jobs.sqlite")
+
+
+def test_next_queued_follows_order_changes(queue: JobQueue) -> None:
+    a, b, c = (queue.submit(make(x)) for x in "abc")
+    assert [j.label for j in queue.next_queued(2)] == ["a", "b"]
+    queue.update(a.id, JobState.DISPATCHED)
+    assert [j.label for j in queue.next_queued(5)] == ["b", "c"]
+    queue.move(c.id, "top")
+    assert queue.next_queued()[0].id == c.id
+    queue.requeue_after_failure(a.id, "n", "lost")
+    assert [j.label for j in queue.next_queued(5)] == ["a", "c", "b"], "failover goes first"
