@@ -188,6 +188,12 @@ class PromptProgress:
 
     # -- reading --------------------------------------------------------------------------
 
+    @property
+    def seconds_per_step(self) -> float | None:
+        if not self._step_times:
+            return None
+        return sum(self._step_times) / len(self._step_times)
+
     def snapshot(self) -> ProgressSnapshot:
         total = sum(self._weight.values()) or 1
         done: float = sum(w for n, w in self._weight.items() if n in self._done)
@@ -216,9 +222,9 @@ class PromptProgress:
         )
 
     def _eta(self, current: str | None, remaining_samplers: list[str]) -> float | None:
-        if self._state != "running" or not self._step_times:
+        per_step = self.seconds_per_step
+        if self._state != "running" or per_step is None:
             return None
-        per_step = sum(self._step_times) / len(self._step_times)
         steps_left = sum(self._weight[s] for s in remaining_samplers)
         if current in self._samplers and self._steps:
             steps_left += max(0, self._steps - self._step)

@@ -119,9 +119,9 @@ class Scheduler:
             return "failed this job before"
         if not job.required_tags <= node.tags:
             return "missing tags " + ", ".join(sorted(job.required_tags - node.tags))
-        if job.min_vram is not None and node.free_vram is not None:
-            if node.free_vram < job.min_vram:
-                return "not enough free VRAM"
+        vram = node.free_vram
+        if job.min_vram is not None and vram is not None and vram < job.min_vram:
+            return "not enough free VRAM"
         if not self._can_run(node, job.requirements):
             return "lacks " + ", ".join(node.capabilities.missing(job.requirements))
         if node.free_slots <= 0:

@@ -150,7 +150,7 @@ def test_newer_queue_file_refused(tmp_path: Path) -> None:
 
 
 def test_next_queued_follows_order_changes(queue: JobQueue) -> None:
-    a, b, c = (queue.submit(make(x)) for x in "abc")
+    a, _b, c = (queue.submit(make(x)) for x in "abc")
     assert [j.label for j in queue.next_queued(2)] == ["a", "b"]
     queue.update(a.id, JobState.DISPATCHED)
     assert [j.label for j in queue.next_queued(5)] == ["b", "c"]

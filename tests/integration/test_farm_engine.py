@@ -1,0 +1,202 @@
+"""The farm engine against several fake ComfyUI servers with different capabilities."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from directors_console.core.farm.engine import FarmEngine, FarmOptions
+from directors_console.core.farm.jobs import ErrorKind, Job, JobState
+from directors_console.core.farm.queue import JobQueue
+from directors_console.core.settings import RenderNodeConfig
+from tests.fakes import FakeComfyConfig, FakeComfyServer
+from tests.integration.conftest import FakeFactory
+
+SLOW = {
+    "1": {
+        "class_type": "EmptyImage",
+        "inputs": {"width": 32, "height": 32, "batch_size": 1, "color": 7},
+    },
+    "2": {
+        "class_type": "SlowCounter",
+        "inputs": {"image": ["1", 0], "steps": 6, "seconds_per_step": 0},
+    },
+    "3": {
+        "class_type": "SaveImage",
+        "inputs": {"images": ["2", 0], "filename_prefix": "farm/slow"},
+    },
+}
+PLAIN = {
+    "1": {
+        "class_type": "EmptyImage",
+        "inputs": {"width": 32, "height": 32, "batch_size": 1, "color": 3},
+    },
+    "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
+    "3": {
+        "class_type": "SaveImage",
+        "inputs": {"images": ["2", 0], "filename_prefix": "farm/plain"},
+    },
+}
+FAIL = {
+    "1": {
+        "class_type": "EmptyImage",
+        "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0},
+    },
+    "2": {"class_type": "FailAlways", "inputs": {"image": ["1", 0]}},
+    "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "farm/x"}},
+}
+
+
+def prompt(base: dict, color: int) -> dict:
+    p = copy.deepcopy(base)
+    p["1"]["inputs"]["color"] = color  # different prompts: no server-side cache hits
+    return p
+
+
+def without(info: dict, *classes: str) -> dict:
+    return {k: v for k, v in info.items() if k not in classes}
+
+
+async def until(check, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def farm(aloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[FarmEngine]:
+    queue = JobQueue(tmp_path / "jobs.sqlite")
+    engine = FarmEngine(queue, FarmOptions(poll_interval=0.2, poll_timeout=2.0, failover_after=0.5))
+    aloop.run_until_complete(engine.start())
+    yield engine
+    aloop.run_until_complete(engine.stop())
+    queue.close()
+
+
+def configure(engine: FarmEngine, *servers: tuple[str, FakeComfyServer]) -> None:
+    engine.set_nodes([RenderNodeConfig(name=n, url=s.url) for n, s in servers])
+
+
+def job(p: dict, out: Path, label: str, **kw: object) -> Job:
+    return Job(prompt=p, destination=str(out), label=label, name_stem=label, **kw)  # type: ignore[arg-type]
+
+
+def outputs_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+async def test_jobs_land_only_on_capable_nodes(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory, comfy_fixtures: Path, tmp_path: Path
+) -> None:
+    info = json.loads((comfy_fixtures / "object_info_core.json").read_text())
+    full = await fake_comfy_factory(step_delay=0.005)
+    no_slow = await fake_comfy_factory(FakeComfyConfig(object_info=without(info, "SlowCounter")))
+    configure(farm, ("full", full), ("basic", no_slow))
+    await until(lambda: all(n.capabilities_loaded for n in farm.nodes.values()))
+    out = tmp_path / "out"
+    jobs = [job(prompt(SLOW, i), out, f"slow{i}") for i in range(4)]
+    jobs += [job(prompt(PLAIN, 100 + i), out, f"plain{i}") for i in range(4)]
+    farm.submit(jobs)
+    await until(lambda: farm.queue.counts()[JobState.SUCCEEDED] == 8)
+    for done in farm.queue.jobs():
+        if done.label.startswith("slow"):
+            assert done.node == "full", done.label
+    assert len(outputs_in(out)) == 8
+    assert "slow0.png" in outputs_in(out)
+
+
+async def test_unrunnable_job_says_what_is_missing(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory, comfy_fixtures: Path, tmp_path: Path
+) -> None:
+    info = json.loads((comfy_fixtures / "object_info_core.json").read_text())
+    server = await fake_comfy_factory(FakeComfyConfig(object_info=without(info, "SlowCounter")))
+    configure(farm, ("B", server))
+    await until(lambda: farm.nodes["B"].capabilities_loaded)
+    (queued,) = farm.submit([job(prompt(SLOW, 1), tmp_path, "s")])
+    await until(lambda: queued.id in farm.waiting_reason)
+    assert farm.waiting_reason[queued.id] == "node B lacks SlowCounter"
+
+
+async def test_node_killed_mid_job_finishes_elsewhere_once(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory, tmp_path: Path
+) -> None:
+    first = await fake_comfy_factory(step_delay=0.2)
+    configure(farm, ("first", first))
+    out = tmp_path / "out"
+    (moved,) = farm.submit([job(prompt(SLOW, 9), out, "shot")])
+    await until(lambda: farm.queue.get(moved.id).state is JobState.RUNNING)  # type: ignore[union-attr]
+    second = await fake_comfy_factory(step_delay=0.01)
+    configure(farm, ("first", first), ("second", second))
+    await first.kill()
+    await until(lambda: farm.queue.get(moved.id).state is JobState.SUCCEEDED, timeout=30)  # type: ignore[union-attr]
+    done = farm.queue.get(moved.id)
+    assert done is not None
+    assert done.node == "second"
+    assert done.attempts == 1 and done.excluded_nodes == ["first"]
+    assert outputs_in(out) == ["shot.png"]
+    # The first server comes back with the old prompt still queued: it is cleaned up.
+    await first.restart(keep_history=True)
+    await asyncio.sleep(1.0)
+    assert outputs_in(out) == ["shot.png"], "never a second output for one job"
+
+
+async def test_cancel_in_every_state(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory, tmp_path: Path
+) -> None:
+    server = await fake_comfy_factory(step_delay=0.2)
+    configure(farm, ("n", server))
+    farm.nodes["n"].config.max_concurrent = 2
+    farm.nodes["n"].state.max_concurrent = 2
+    farm.queue.set_paused(True)
+    running, pending, queued = farm.submit(
+        [job(prompt(SLOW, c), tmp_path / "o", f"j{c}") for c in (1, 2, 3)]
+    )
+    cancelled = await farm.cancel(queued.id)
+    assert cancelled.state is JobState.CANCELLED
+    farm.queue.set_paused(False)
+    farm.wake()
+    await until(lambda: farm.queue.get(running.id).state is JobState.RUNNING)  # type: ignore[union-attr]
+    await until(lambda: pending.id in [j.id for j in farm.queue.active()])
+    await until(lambda: len(server.pending_prompt_ids) == 1)
+    assert (await farm.cancel(pending.id)).state is JobState.CANCELLED
+    await until(lambda: not server.pending_prompt_ids)
+    assert (await farm.cancel(running.id)).state is JobState.CANCELLED
+    await until(lambda: server.running_prompt_id is None)
+    assert outputs_in(tmp_path / "o") == []
+
+
+async def test_workflow_error_fails_without_retry(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory, tmp_path: Path
+) -> None:
+    a = await fake_comfy_factory()
+    b = await fake_comfy_factory()
+    configure(farm, ("a", a), ("b", b))
+    (failing,) = farm.submit([job(FAIL, tmp_path, "bad")])
+    await until(lambda: farm.queue.get(failing.id).state is JobState.FAILED)  # type: ignore[union-attr]
+    done = farm.queue.get(failing.id)
+    assert done is not None
+    assert done.error_kind is ErrorKind.WORKFLOW
+    assert "boom from FailAlways" in (done.error or "")
+    assert done.attempts == 0
+
+
+async def test_validation_error_is_shown(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory, tmp_path: Path
+) -> None:
+    server = await fake_comfy_factory()
+    configure(farm, ("n", server))
+    broken = prompt(PLAIN, 5)
+    broken["1"]["inputs"]["width"] = -4
+    (bad,) = farm.submit([job(broken, tmp_path, "bad")])
+    await until(lambda: farm.queue.get(bad.id).state is JobState.FAILED)  # type: ignore[union-attr]
+    done = farm.queue.get(bad.id)
+    assert done is not None and done.error_kind is ErrorKind.WORKFLOW
+    assert "width" in (done.error or "")
