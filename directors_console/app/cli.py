@@ -29,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="verbose log, also to stderr")
     parser.add_argument(
+        "--server-url",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="use this ComfyUI server as a render node for this run only (repeatable)",
+    )
+    parser.add_argument(
         "--install-desktop-entry",
         action="store_true",
         help="add Director's Console to the application menu and file manager, then exit",

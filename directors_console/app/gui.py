@@ -51,7 +51,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     # Installed first, so a SIGTERM during start-up also ends in a clean shutdown.
     notifier = install_quit_signals(on_quit_signal)
 
-    services = build_services(paths)
+    services = build_services(paths, args.server_url)
     apply_theme(app, services.settings.settings.theme)
     window = MainWindow(
         WindowServices(
@@ -61,6 +61,9 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             tasks=services.tasks,
             workers=services.workers,
             log_dir=paths.log_dir,
+            engine=services.farm.engine if services.farm else None,
+            farm_problem=services.farm_problem,
+            apply_farm_nodes=services.apply_farm_nodes,
         )
     )
     window.show()
@@ -76,6 +79,20 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             start_project = last
     if start_project:
         window.open_project(start_project)
+
+    async def start_farm() -> None:
+        from directors_console.app.farm_setup import autodetect_local
+
+        farm = services.farm
+        if farm is None:
+            return
+        await autodetect_local(services.settings)
+        farm.apply_settings(services.settings.settings)
+        await farm.engine.start()
+
+    if services.farm_problem:
+        services.bus.publish(UserNotice("Render farm", services.farm_problem, "warning"))
+    services.tasks.run_task(start_farm(), None, "Start the render farm")
 
     async def until_closed() -> bool:
         closed = asyncio.Event()

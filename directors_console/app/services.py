@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
+from directors_console.app.farm_setup import Farm, FarmBusy, open_farm
 from directors_console.app.paths import AppPaths
 from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
 from directors_console.core.events import EventBus
 from directors_console.core.project import ProjectService
 from directors_console.core.settings import SettingsStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -20,6 +24,13 @@ class Services:
     projects: ProjectService
     tasks: TaskManager
     workers: Workers
+    farm: Farm | None = None
+    farm_problem: str | None = field(default=None)
+
+    def apply_farm_nodes(self) -> None:
+        """Settings' node list changed (UI or file edit): update the running farm."""
+        if self.farm is not None:
+            self.farm.apply_settings(self.settings.settings)
 
     async def shutdown(self, timeout: float = 2.0) -> bool:
         clean = await self.tasks.shutdown(timeout)
@@ -27,16 +38,30 @@ class Services:
         return clean
 
 
-def build_services(paths: AppPaths) -> Services:
+def build_services(paths: AppPaths, server_urls: list[str] | None = None) -> Services:
     paths.ensure()
     settings = SettingsStore(paths.config_dir)
     settings.load()
     bus = EventBus()
+    tasks = TaskManager()
+    farm: Farm | None = None
+    problem: str | None = None
+    try:
+        farm = open_farm(paths, settings.settings, server_urls)
+    except FarmBusy as exc:
+        problem = f"{exc}; this window shows no render farm until it stops."
+    except Exception as exc:  # a damaged or newer queue file must not stop the program
+        log.exception("could not open the job queue")
+        problem = f"The job queue could not be opened: {exc}"
+    if farm is not None:
+        tasks.add_closer("render farm", farm.aclose)
     return Services(
         paths=paths,
         settings=settings,
         bus=bus,
         projects=ProjectService(settings, bus),
-        tasks=TaskManager(),
+        tasks=tasks,
         workers=Workers(),
+        farm=farm,
+        farm_problem=problem,
     )

@@ -52,6 +52,17 @@ class WindowState(BaseModel):
     current_tab: int = 0
 
 
+class FarmSettings(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    poll_interval: float = Field(default=3.0, ge=0.2, le=60)
+    poll_timeout: float = Field(default=5.0, ge=0.5, le=120)
+    failover_after: float = Field(default=10.0, ge=0, le=3600)
+    stuck_after: float = Field(default=300.0, ge=5, le=86400)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    autodetect_done: bool = False
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="allow", validate_assignment=True)
 
@@ -60,6 +71,7 @@ class Settings(BaseModel):
     last_project: str | None = None
     reopen_last_project: bool = True
     render_nodes: list[RenderNodeConfig] = Field(default_factory=list)
+    farm: FarmSettings = Field(default_factory=FarmSettings)
     window: WindowState = Field(default_factory=WindowState)
 
     def with_recent(self, folder: Path) -> list[str]:

@@ -11,6 +11,7 @@ import base64
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from directors_console import APP_NAME, __version__
 from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
 from directors_console.core.events import EventBus, Subscription, UserNotice
+from directors_console.core.farm.engine import FarmEngine
 from directors_console.core.project import OpenResult, Project, ProjectError, ProjectService
 from directors_console.core.settings import SettingsStore
 from directors_console.core.storage import StorageError
@@ -63,6 +65,9 @@ class WindowServices:
     tasks: TaskManager
     workers: Workers
     log_dir: Path
+    engine: FarmEngine | None = None  # None when another process runs the farm
+    farm_problem: str | None = None
+    apply_farm_nodes: Callable[[], None] = lambda: None  # after editing settings' nodes
 
 
 class MainWindow(QMainWindow):

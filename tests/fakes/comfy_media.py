@@ -51,7 +51,7 @@ def inside(root: Path, candidate: Path) -> bool:
     return True
 
 
-def save_target(root: Path, prefix: str, extension: str) -> tuple[Path, str, str, int]:
+def save_target(root: Path, prefix: str) -> tuple[Path, str, str, int]:
     """(folder, base name, subfolder, first free counter) for a ``filename_prefix``."""
     subfolder, _, base = prefix.replace("\\", "/").rpartition("/")
     folder = root / subfolder if subfolder else root
@@ -80,7 +80,7 @@ def save_pngs(
     extra_pnginfo: dict[str, Any] | None,
     kind: str,
 ) -> list[dict[str, str]]:
-    folder, base, subfolder, counter = save_target(root, prefix, ".png")
+    folder, base, subfolder, counter = save_target(root, prefix)
     results = []
     for offset, image in enumerate(images):
         name = f"{base}_{counter + offset:05}_.png"
@@ -99,7 +99,7 @@ def save_animated(
     extra_pnginfo: dict[str, Any] | None,
 ) -> list[dict[str, str]]:
     extension = {"WEBP": ".webp", "PNG": ".png"}[fmt]
-    folder, base, subfolder, counter = save_target(root, prefix, extension)
+    folder, base, subfolder, counter = save_target(root, prefix)
     name = f"{base}_{counter:05}_{extension}"
     duration = int(1000 / max(fps, 0.01))
     frames = images or [Image.new("RGB", (8, 8))]
@@ -119,7 +119,7 @@ def save_animated(
 
 def save_video_stub(root: Path, prefix: str, extension: str) -> list[dict[str, str]]:
     """A real recorded clip when the fixtures are present, a minimal valid header otherwise."""
-    folder, base, subfolder, counter = save_target(root, prefix, extension)
+    folder, base, subfolder, counter = save_target(root, prefix)
     name = f"{base}_{counter:05}_{extension}"
     recorded = recordings.output_file(
         "s15_video_00001_.mp4" if extension == ".mp4" else "s15_webm_00001_.webm"

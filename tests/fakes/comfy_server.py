@@ -81,7 +81,8 @@ class FakeComfyServer:
         self._port = 0
         self._runner: web.AppRunner | None = None
         self._worker_task: asyncio.Task[None] | None = None
-        self._die_task: asyncio.Task[None] | None = None
+        self._die_tasks: set[asyncio.Task[None]] = set()
+        self._timed_death_armed = self.config.die_after_seconds is not None
         self._wake = asyncio.Event()
         self._paused = False
         self._reset_cache_pending = False
@@ -130,8 +131,10 @@ class FakeComfyServer:
         self._runner = runner
         self._port = runner.addresses[0][1]
         self._worker_task = asyncio.create_task(self._worker(), name=f"fake-comfy-{self._port}")
-        if self.config.die_after_seconds is not None:
-            self._die_task = asyncio.create_task(self._die_later(self.config.die_after_seconds))
+        if self._timed_death_armed and self.config.die_after_seconds is not None:
+            # One crash per instance: a restarted server stays up.
+            self._timed_death_armed = False
+            self._die_later(self.config.die_after_seconds)
 
     async def stop(self) -> None:
         """Graceful shutdown: close frames to every socket, then stop listening."""
@@ -159,18 +162,22 @@ class FakeComfyServer:
             await asyncio.sleep(delay)
         await self.start(self._port)
 
-    async def _die_later(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        await self.kill()
+    def _die_later(self, seconds: float) -> None:
+        async def die() -> None:
+            await asyncio.sleep(seconds)
+            await self.kill()
+
+        task = asyncio.create_task(die())
+        self._die_tasks.add(task)
+        task.add_done_callback(self._die_tasks.discard)
 
     async def _shutdown(self, graceful: bool) -> None:
         runner, self._runner = self._runner, None
         assert runner is not None
         current = asyncio.current_task()
-        tasks = [
-            t for t in (self._worker_task, self._die_task) if t is not None and t is not current
-        ]
-        self._worker_task = self._die_task = None
+        tasks = [t for t in (self._worker_task, *self._die_tasks) if t is not None]
+        tasks = [t for t in tasks if t is not current]
+        self._worker_task = None
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -284,7 +291,7 @@ class FakeComfyServer:
             self.executed_prompts.append(record)
             self._prompts_started += 1
             if self.config.die_on_prompt == self._prompts_started:
-                self._die_task = asyncio.create_task(self._die_later(0.0))
+                self._die_later(0.0)
             entry = await self.executor.run(item, record)
             self.queue.running = None
             self._history.store(item[1], entry)

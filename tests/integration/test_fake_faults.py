@@ -234,6 +234,10 @@ async def test_die_after_seconds(fake_comfy_factory: FakeFactory) -> None:
         assert not server.is_running
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.get(f"{server.url}/queue")
+        await server.restart()  # the crash happens once; the restarted server stays up
+        await asyncio.sleep(0.4)
+        async with session.get(f"{server.url}/queue") as resp:
+            assert resp.status == 200
 
 
 async def test_die_on_prompt_crashes_when_that_prompt_starts(

@@ -17,7 +17,7 @@ from directors_console.ui.main_window import MainWindow, WindowServices
 def services(config_dir: Path, aloop: asyncio.AbstractEventLoop) -> Iterator[Services]:
     built = build_services(AppPaths.resolve(config_dir))
     yield built
-    built.workers.shutdown()
+    aloop.run_until_complete(built.shutdown(2.0))
 
 
 def window_services(services: Services) -> WindowServices:
@@ -28,6 +28,9 @@ def window_services(services: Services) -> WindowServices:
         tasks=services.tasks,
         workers=services.workers,
         log_dir=services.paths.log_dir,
+        engine=services.farm.engine if services.farm else None,
+        farm_problem=services.farm_problem,
+        apply_farm_nodes=services.apply_farm_nodes,
     )
 
 
