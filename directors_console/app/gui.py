@@ -23,6 +23,7 @@ SHUTDOWN_TIMEOUT = 2.0
 
 def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     os.environ.setdefault("QT_API", "pyside6")
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -51,7 +52,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     # Installed first, so a SIGTERM during start-up also ends in a clean shutdown.
     notifier = install_quit_signals(on_quit_signal)
 
-    services = build_services(paths, args.server_url)
+    services = build_services(paths)
     apply_theme(app, services.settings.settings.theme)
     window = MainWindow(
         WindowServices(
@@ -61,8 +62,6 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             tasks=services.tasks,
             workers=services.workers,
             log_dir=paths.log_dir,
-            engine=services.farm.engine if services.farm else None,
-            farm_problem=services.farm_problem,
             apply_farm_nodes=services.apply_farm_nodes,
         )
     )
@@ -83,16 +82,28 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     async def start_farm() -> None:
         from directors_console.app.farm_setup import autodetect_local
 
-        farm = services.farm
+        farm = await services.open_farm(args.server_url)
         if farm is None:
+            window.farm_unavailable(services.farm_problem or "The render farm is not running.")
+            services.bus.publish(UserNotice("Render farm", services.farm_problem or "", "warning"))
             return
         await autodetect_local(services.settings)
         farm.apply_settings(services.settings.settings)
         await farm.engine.start()
+        window.attach_farm(farm.engine)
 
-    if services.farm_problem:
-        services.bus.publish(UserNotice("Render farm", services.farm_problem, "warning"))
-    services.tasks.run_task(start_farm(), None, "Start the render farm")
+    farm_started = False
+
+    def start_farm_once() -> None:
+        nonlocal farm_started
+        if not farm_started:
+            farm_started = True
+            services.tasks.run_task(start_farm(), None, "Start the render farm")
+
+    # After the first paint, so the window shows up before the farm's imports and
+    # queue file are read; the timer covers a window that is never painted.
+    window.first_painted.connect(start_farm_once)
+    QTimer.singleShot(1500, start_farm_once)
 
     async def until_closed() -> bool:
         closed = asyncio.Event()

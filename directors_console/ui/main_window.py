@@ -14,8 +14,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QUrl
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -38,7 +39,6 @@ from directors_console import APP_NAME, __version__
 from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
 from directors_console.core.events import EventBus, Subscription, UserNotice
-from directors_console.core.farm.engine import FarmEngine
 from directors_console.core.project import OpenResult, Project, ProjectError, ProjectService
 from directors_console.core.settings import SettingsStore
 from directors_console.core.storage import StorageError
@@ -51,6 +51,9 @@ from directors_console.ui.orchestrator import OrchestratorTab
 from directors_console.ui.prompt_studio import PromptStudioTab
 from directors_console.ui.storyboard import StoryboardTab
 from directors_console.ui.video import VideoTab
+
+if TYPE_CHECKING:
+    from directors_console.core.farm.engine import FarmEngine
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +68,17 @@ class WindowServices:
     tasks: TaskManager
     workers: Workers
     log_dir: Path
-    engine: FarmEngine | None = None  # None when another process runs the farm
-    farm_problem: str | None = None
     apply_farm_nodes: Callable[[], None] = lambda: None  # after editing settings' nodes
 
 
 class MainWindow(QMainWindow):
+    first_painted = Signal()  # once: background start-up work waits for it
+
     def __init__(self, services: WindowServices) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
         self.services = services
+        self.engine: FarmEngine | None = None
         self._painted = False
         self._subs: list[Subscription] = []
         self.notifications = NotificationArea(self)
@@ -112,6 +116,22 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.farm_dock], [300], Qt.Orientation.Horizontal)
         self._restore_window_state()
         self._on_tab_changed(self.tabs.currentIndex())
+
+    # -- the render farm (started after the first paint) ------------------------------------
+
+    def attach_farm(self, engine: FarmEngine) -> None:
+        """The farm is running: hand it to every view that shows it."""
+        self.engine = engine
+        for view in (*self.pages, self.farm_dock):
+            attach = getattr(view, "attach_farm", None)
+            if attach is not None:
+                attach(engine)
+
+    def farm_unavailable(self, reason: str) -> None:
+        for view in (*self.pages, self.farm_dock):
+            unavailable = getattr(view, "farm_unavailable", None)
+            if unavailable is not None:
+                unavailable(reason)
 
     # -- construction ---------------------------------------------------------------------
 
@@ -367,3 +387,4 @@ class MainWindow(QMainWindow):
             self._painted = True
             if os.environ.get(STARTUP_PROBE_ENV):
                 print("DC_FIRST_PAINT", file=sys.stderr, flush=True)
+            self.first_painted.emit()

@@ -28,8 +28,6 @@ def window_services(services: Services) -> WindowServices:
         tasks=services.tasks,
         workers=services.workers,
         log_dir=services.paths.log_dir,
-        engine=services.farm.engine if services.farm else None,
-        farm_problem=services.farm_problem,
         apply_farm_nodes=services.apply_farm_nodes,
     )
 
