@@ -200,3 +200,32 @@ async def test_validation_error_is_shown(
     done = farm.queue.get(bad.id)
     assert done is not None and done.error_kind is ErrorKind.WORKFLOW
     assert "width" in (done.error or "")
+
+
+async def test_live_gpu_figures_from_monitor_messages(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory
+) -> None:
+    server = await fake_comfy_factory()
+    configure(farm, ("gpu", server))
+    node = farm.nodes["gpu"]
+    await until(lambda: node.capabilities_loaded and server.connected_clients)
+    payload = {
+        "cpu_utilization": 12.5,
+        "ram_total": 64 << 30,
+        "ram_used": 8 << 30,
+        "device_type": "cuda",
+        "gpus": [
+            {
+                "gpu_utilization": 97,
+                "gpu_temperature": 71,
+                "vram_total": 24 << 30,
+                "vram_used": 20 << 30,
+                "vram_used_percent": 83.3,
+            }
+        ],
+    }
+    server.hub.send_json("crystools.monitor", payload, None)
+    await until(lambda: node.live is not None)
+    assert node.live is not None
+    assert (node.live.gpu_utilization, node.live.temperature) == (97, 71)
+    assert node.state.free_vram == 4 << 30

@@ -17,9 +17,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from directors_console.core.comfy.client import ComfyClient
 from directors_console.core.comfy.errors import ComfyError
+from directors_console.core.comfy.message_types import UnknownMessage
 from directors_console.core.comfy.object_info import ObjectInfo
 from directors_console.core.farm.requirements import INPUT_FOLDERS, Capabilities
 from directors_console.core.farm.scheduler import Health, NodeState
@@ -48,10 +50,53 @@ class NodeRuntime:
     load_history: deque[float] = field(default_factory=lambda: deque(maxlen=60))
     went_offline: asyncio.Event = field(default_factory=asyncio.Event)
     capabilities_loaded: bool = False
+    live: GpuLive | None = None  # from Crystools-style monitor messages, when sent
 
     @property
     def name(self) -> str:
         return self.config.name
+
+
+@dataclass(frozen=True)
+class GpuLive:
+    """Live figures a server pushes over its WebSocket (ComfyUI-Crystools' monitor)."""
+
+    gpu_utilization: float | None
+    temperature: float | None
+    vram_used: int | None
+    vram_total: int | None
+    cpu_utilization: float | None
+    at: float
+
+
+def parse_monitor(data: object) -> GpuLive | None:
+    """Read a ``crystools.monitor`` payload; None if it is not one we understand."""
+    if not isinstance(data, dict):
+        return None
+    gpus = data.get("gpus")
+    gpu = gpus[0] if isinstance(gpus, list) and gpus and isinstance(gpus[0], dict) else {}
+
+    def num(source: dict[str, Any], key: str) -> float | None:
+        value = source.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        return None
+
+    util, cpu = num(gpu, "gpu_utilization"), num(data, "cpu_utilization")
+    used, total = num(gpu, "vram_used"), num(gpu, "vram_total")
+    if util is None and cpu is None and used is None:
+        return None
+    return GpuLive(
+        util,
+        num(gpu, "gpu_temperature"),
+        int(used) if used is not None else None,
+        int(total) if total is not None else None,
+        cpu,
+        time.monotonic(),
+    )
+
+
+MONITOR_TYPES = frozenset({"crystools.monitor"})
 
 
 class HealthMonitor:
@@ -76,7 +121,33 @@ class HealthMonitor:
     def poll_now(self) -> None:
         self._wake.set()
 
+    async def watch_live(self) -> None:
+        """Follow the server's pushed monitor messages (if it sends any) while it is up."""
+        sub = self.node.client.subscribe()
+        try:
+            while True:
+                event = await sub.get()
+                if isinstance(event, UnknownMessage) and event.type in MONITOR_TYPES:
+                    live = parse_monitor(event.data)
+                    if live is not None:
+                        self.node.live = live
+                        if live.vram_total and live.vram_used is not None:
+                            self.node.state.free_vram = live.vram_total - live.vram_used
+                        self._on_change(self.node)
+        finally:
+            sub.close()
+
     async def run(self) -> None:
+        live = asyncio.ensure_future(self.watch_live()) if self.node.client.listener else None
+        try:
+            await self._poll_forever()
+        finally:
+            if live is not None:
+                live.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await live
+
+    async def _poll_forever(self) -> None:
         while True:
             await self.poll_once()
             self._wake.clear()

@@ -90,3 +90,13 @@ def test_capability_cache_is_reset() -> None:
     a.capabilities = caps("flux1-dev.safetensors")
     s.capabilities_changed()
     assert s.choose(JOB, [a]).node == "a"
+
+
+def test_monitor_payloads_are_read_leniently() -> None:
+    from directors_console.core.farm.health import parse_monitor
+
+    live = parse_monitor({"gpus": [{"gpu_utilization": 50, "vram_used": 1, "vram_total": 2}]})
+    assert live is not None and live.gpu_utilization == 50 and live.vram_total == 2
+    assert parse_monitor({"gpus": "nope"}) is None
+    assert parse_monitor([1, 2]) is None
+    assert parse_monitor({"cpu_utilization": True}) is None
