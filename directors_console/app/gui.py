@@ -23,7 +23,7 @@ SHUTDOWN_TIMEOUT = 2.0
 
 def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     os.environ.setdefault("QT_API", "pyside6")
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QFileSystemWatcher, QTimer
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -104,6 +104,28 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     # queue file are read; the timer covers a window that is never painted.
     window.first_painted.connect(start_farm_once)
     QTimer.singleShot(1500, start_farm_once)
+
+    watcher = QFileSystemWatcher([str(paths.config_dir)])
+    settings_path = str(services.settings.path)
+
+    def settings_file_changed(_path: str = "") -> None:
+        # The user edited settings.yaml by hand (or another tool did): take the nodes.
+        # An edit in place fires fileChanged; a save by rename fires directoryChanged and
+        # drops the file from the watch, so it is added again each time.
+        store = services.settings
+        if settings_path not in watcher.files() and store.path.exists():
+            watcher.addPath(settings_path)
+        if not store.changed_on_disk():
+            return
+        store.load()
+        if store.load_problem:
+            services.bus.publish(UserNotice("Settings", store.load_problem, "warning"))
+        services.apply_farm_nodes()
+        window.settings_reloaded()
+
+    watcher.directoryChanged.connect(settings_file_changed)
+    watcher.fileChanged.connect(settings_file_changed)
+    settings_file_changed()
 
     async def until_closed() -> bool:
         closed = asyncio.Event()

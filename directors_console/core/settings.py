@@ -88,11 +88,20 @@ class SettingsStore:
         self.path = folder / SETTINGS_FILE
         self.settings = Settings()
         self.load_problem: str | None = None
+        self._last_text: str | None = None  # what we last read or wrote
+
+    def changed_on_disk(self) -> bool:
+        """True if someone else (an editor, another process) changed the file since."""
+        try:
+            return self.path.read_text("utf-8") != self._last_text
+        except OSError:
+            return False
 
     def load(self) -> Settings:
         self.load_problem = None
         try:
             text = self.path.read_text("utf-8")
+            self._last_text = text
         except FileNotFoundError:
             self.settings = Settings()
             return self.settings
@@ -124,7 +133,9 @@ class SettingsStore:
         except OSError as exc:
             raise StorageError(self.path, f"Cannot create {self.folder}: {exc}") from exc
         data = self.settings.model_dump(mode="json")
-        atomic_write_text(self.path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        atomic_write_text(self.path, text)
+        self._last_text = text
 
     def update(self, **changes: Any) -> Settings:
         """Apply validated changes and save."""

@@ -127,6 +127,13 @@ class MainWindow(QMainWindow):
             if attach is not None:
                 attach(engine)
 
+    def settings_reloaded(self) -> None:
+        """settings.yaml changed on disk and was read again: refresh what shows it."""
+        for view in (*self.pages, self.farm_dock):
+            refresh = getattr(view, "settings_reloaded", None) or getattr(view, "refresh", None)
+            if refresh is not None:
+                refresh()
+
     def farm_unavailable(self, reason: str) -> None:
         for view in (*self.pages, self.farm_dock):
             unavailable = getattr(view, "farm_unavailable", None)
