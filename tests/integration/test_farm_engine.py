@@ -229,3 +229,21 @@ async def test_live_gpu_figures_from_monitor_messages(
     assert node.live is not None
     assert (node.live.gpu_utilization, node.live.temperature) == (97, 71)
     assert node.state.free_vram == 4 << 30
+
+
+async def test_running_job_without_progress_is_marked_stuck(
+    fake_comfy_factory: FakeFactory, tmp_path: Path
+) -> None:
+    server = await fake_comfy_factory(step_delay=3.0)
+    queue = JobQueue(tmp_path / "stuck.sqlite")
+    engine = FarmEngine(queue, FarmOptions(poll_interval=0.2, stuck_after=0.6))
+    await engine.start()
+    try:
+        configure(engine, ("slow", server))
+        (slow,) = engine.submit([job(prompt(SLOW, 77), tmp_path, "slow")])
+        await until(lambda: queue.get(slow.id).state is JobState.STUCK, timeout=10)  # type: ignore[union-attr]
+        cancelled = await engine.cancel(slow.id)
+        assert cancelled.state is JobState.CANCELLED
+    finally:
+        await engine.stop()
+        queue.close()

@@ -87,6 +87,7 @@ class FarmEngine:
         self._cancelling: set[str] = set()
         self.waiting_reason: dict[str, str] = {}  # queued job -> why it is not placed
         self._wake = asyncio.Event()
+        self._job_started = asyncio.Event()
         self._requirements: dict[str, Requirements] = {}
         self.on_node_changed: list[Callable[[NodeRuntime], None]] = []
         self.on_progress: list[Callable[[str, ProgressSnapshot], None]] = []
@@ -310,6 +311,7 @@ class FarmEngine:
         assert pid is not None
         self._progress[job.id] = PromptProgress(job.prompt, pid)
         self._last_progress[job.id] = time.monotonic()
+        self._job_started.set()
         try:
             outcome = await self._follow(job, node, pid, submit)
             await self._finish(job, node, pid, outcome)
@@ -457,6 +459,10 @@ class FarmEngine:
 
     async def _watchdog(self) -> None:
         while True:
+            if not self._last_progress:
+                # Nothing runs: sleep until a job starts (no wake-ups while idle).
+                self._job_started.clear()
+                await self._job_started.wait()
             await asyncio.sleep(min(5.0, self.options.stuck_after / 4))
             now = time.monotonic()
             for job_id, last in list(self._last_progress.items()):
