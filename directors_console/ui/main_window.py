@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -113,8 +113,12 @@ class MainWindow(QMainWindow):
         services.tasks.task_failed.connect(lambda t, m: self.notifications.notify(t, m, "error"))
         services.tasks.busy_changed.connect(self._on_busy)
         self.resize(1400, 880)
-        self.resizeDocks([self.farm_dock], [300], Qt.Orientation.Horizontal)
         self._restore_window_state()
+        if not services.settings.settings.window.state:
+            # First start: a slim dock; it can only be sized once the window is laid out.
+            QTimer.singleShot(
+                0, lambda: self.resizeDocks([self.farm_dock], [320], Qt.Orientation.Horizontal)
+            )
         self._on_tab_changed(self.tabs.currentIndex())
 
     # -- the render farm (started after the first paint) ------------------------------------
