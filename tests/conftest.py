@@ -67,7 +67,7 @@ class _LoopErrors:
 def aloop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]:
     """The session's one event loop (qasync when Qt is available)."""
     loop: asyncio.AbstractEventLoop
-    if not qt_blocked() and request.config.pluginmanager.has_plugin("pytestqt"):
+    if not qt_blocked() and request.config.pluginmanager.has_plugin("pytest-qt"):
         qapp = request.getfixturevalue("qapp")
         import qasync
 
@@ -83,6 +83,12 @@ def aloop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]
     if not hasattr(loop, "_QEventLoop__app") and type(loop).__module__.startswith("asyncio"):
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+        return
+    # qasync runs getaddrinfo and run_in_executor on QThreads; left running at exit, Qt
+    # aborts the process ("QThread: Destroyed while thread is still running").
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 @pytest.hookimpl(tryfirst=True)
