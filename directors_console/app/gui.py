@@ -136,6 +136,11 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         return await services.shutdown(SHUTDOWN_TIMEOUT)
 
     clean = loop.run_until_complete(until_closed())
+    # qasync runs getaddrinfo and default-executor work on QThreads; Qt aborts the
+    # process if any is still running when it exits.
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
     log.info("shut down %s", "cleanly" if clean else "with tasks still running")
     window.deleteLater()
     return 0

@@ -222,7 +222,8 @@ async def test_latency_delays_every_http_answer(fake_comfy_factory: FakeFactory)
         started = time.monotonic()
         async with session.get(f"{server.url}/system_stats") as resp:
             assert resp.status == 200
-        assert time.monotonic() - started >= 0.2
+        # Qt's timers (the session loop is qasync) may fire up to 5 % early.
+        assert time.monotonic() - started >= 0.2 * 0.95
 
 
 async def test_die_after_seconds(fake_comfy_factory: FakeFactory) -> None:

@@ -108,6 +108,10 @@ class FarmEngine:
         self.wake()
 
     async def stop(self) -> None:
+        # Closing removed nodes' clients is let to finish (briefly), not cancelled: a
+        # cancelled close leaks the socket.
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=1.0)
         tasks = [*self._tasks.values(), *self._runners.values(), *self._background]
         for task in tasks:
             task.cancel()
