@@ -93,7 +93,13 @@ class MainWindow(QMainWindow):
         self.pages: list[TabPage] = [
             PromptStudioTab(projects, project_actions),
             StoryboardTab(projects, project_actions),
-            OrchestratorTab(projects, project_actions),
+            OrchestratorTab(
+                projects,
+                services.settings,
+                services.tasks,
+                services.workers,
+                self._farm_nodes_changed,
+            ),
             GalleryTab(projects, project_actions),
             VideoTab(projects, project_actions),
         ]
@@ -137,6 +143,11 @@ class MainWindow(QMainWindow):
             refresh = getattr(view, "settings_reloaded", None) or getattr(view, "refresh", None)
             if refresh is not None:
                 refresh()
+
+    def _farm_nodes_changed(self) -> None:
+        """The Orchestrator changed settings' nodes: apply them, and show them in the dock."""
+        self.services.apply_farm_nodes()
+        self.farm_dock.refresh()
 
     def farm_unavailable(self, reason: str) -> None:
         for view in (*self.pages, self.farm_dock):
