@@ -69,10 +69,12 @@ def test_config_dir_flag_beats_environment(tmp_path: Path, config_dir: Path) -> 
     assert (other / "logs" / "directors-console.log").exists()
 
 
-def test_planned_groups_say_so(capsys) -> None:
-    for group in ("workflow", "gallery", "prompt"):
-        assert main([group]) == 2
-        assert "arrive" in capsys.readouterr().err
+def test_no_group_is_still_a_placeholder() -> None:
+    for group in ("farm", "workflow", "gallery", "prompt"):
+        result = run_headless(group)
+        assert result.returncode == 2, (group, result.stderr)
+        assert "error:" in result.stderr
+        assert "arrive" not in result.stderr
 
 
 def test_damaged_settings_warns_but_runs(config_dir: Path) -> None:

@@ -28,6 +28,13 @@ class InputSpec:
     default: Any = None
     min: float | None = None
     max: float | None = None
+    # The spec's whole option object (``forceInput``, ``control_after_generate``,
+    # ``image_upload``, ``dynamicPrompts``...): the editor's widgets depend on it.
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        """One entry of the spec's option object, e.g. ``option("forceInput", False)``."""
+        return self.extra.get(key, default)
 
     @property
     def is_combo(self) -> bool:
@@ -130,14 +137,15 @@ def _parse_input(name: str, spec: object, required: bool) -> InputSpec:
     if not isinstance(spec, list | tuple) or not spec:
         raise TypeError(f"input {name!r} has no type")
     head = spec[0]
-    extra = spec[1] if len(spec) > 1 and isinstance(spec[1], Mapping) else {}
+    extra: dict[str, Any] = dict(spec[1]) if len(spec) > 1 and isinstance(spec[1], Mapping) else {}
     if isinstance(head, list | tuple):
-        return InputSpec(name, COMBO, required, tuple(str(o) for o in head), extra.get("default"))
+        options = tuple(str(o) for o in head)
+        return InputSpec(name, COMBO, required, options, extra.get("default"), extra=extra)
     kind = str(head)
     if kind == COMBO:
-        options = extra.get("options")
-        opts = tuple(str(o) for o in options) if isinstance(options, list) else ()
-        return InputSpec(name, COMBO, required, opts, extra.get("default"))
+        raw_options = extra.get("options")
+        opts = tuple(str(o) for o in raw_options) if isinstance(raw_options, list) else ()
+        return InputSpec(name, COMBO, required, opts, extra.get("default"), extra=extra)
     return InputSpec(
         name,
         kind,
@@ -146,6 +154,7 @@ def _parse_input(name: str, spec: object, required: bool) -> InputSpec:
         extra.get("default"),
         _num(extra.get("min")),
         _num(extra.get("max")),
+        extra=extra,
     )
 
 
