@@ -83,7 +83,7 @@ def keep_aside(path: Path, tag: str = "corrupt") -> Path:
     return target
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Directory fsync makes the rename durable; not every filesystem allows it.
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
@@ -118,7 +118,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise StorageError(
             path, f"Could not save {path.name}: {exc.strerror or exc}. The previous file is intact."
         ) from exc
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

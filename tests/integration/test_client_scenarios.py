@@ -23,6 +23,7 @@ from directors_console.core.comfy.tracker import OutcomeStatus
 from directors_console.core.comfy.websocket import ListenerOptions
 from tests.conftest import FIXTURES, require_fixture
 from tests.fakes import FakeComfyConfig, FakeComfyServer
+from tests.fakes.prompts import slow_prompt
 
 # --- prompts -----------------------------------------------------------------------------
 
@@ -39,20 +40,7 @@ def still(color: int = 0, prefix: str = "dc/shot", batch: int = 1) -> dict[str, 
 
 
 def slow(steps: int, color: int = 1) -> dict[str, Any]:
-    return {
-        "1": {
-            "class_type": "EmptyImage",
-            "inputs": {"width": 32, "height": 32, "batch_size": 1, "color": color},
-        },
-        "2": {
-            "class_type": "SlowCounter",
-            "inputs": {"image": ["1", 0], "steps": steps, "seconds_per_step": 0.3},
-        },
-        "3": {
-            "class_type": "SaveImage",
-            "inputs": {"images": ["2", 0], "filename_prefix": "dc/slow"},
-        },
-    }
+    return slow_prompt(steps, color, prefix="dc/slow", seconds_per_step=0.3)
 
 
 def failing() -> dict[str, Any]:

@@ -17,25 +17,12 @@ import aiohttp
 import pytest
 import websockets
 
-from tests.fakes import FakeComfyServer
+from tests.fakes import FakeComfyServer, prompts
 from tests.integration.conftest import FakeFactory
 
 
 def slow_prompt(steps: int = 5, color: int = 7) -> dict[str, Any]:
-    return {
-        "1": {
-            "class_type": "EmptyImage",
-            "inputs": {"width": 16, "height": 16, "batch_size": 1, "color": color},
-        },
-        "2": {
-            "class_type": "SlowCounter",
-            "inputs": {"image": ["1", 0], "steps": steps, "seconds_per_step": 0.3},
-        },
-        "3": {
-            "class_type": "SaveImage",
-            "inputs": {"images": ["2", 0], "filename_prefix": "faults/slow"},
-        },
-    }
+    return prompts.slow_prompt(steps, color, "faults/slow", size=16, seconds_per_step=0.3)
 
 
 async def post_prompt(

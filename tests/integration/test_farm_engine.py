@@ -15,41 +15,12 @@ from directors_console.core.farm.jobs import ErrorKind, Job, JobState
 from directors_console.core.farm.queue import JobQueue
 from directors_console.core.settings import RenderNodeConfig
 from tests.fakes import FakeComfyConfig, FakeComfyServer
+from tests.fakes.prompts import failing_prompt, plain_prompt, slow_prompt
 from tests.integration.conftest import FakeFactory
 
-SLOW = {
-    "1": {
-        "class_type": "EmptyImage",
-        "inputs": {"width": 32, "height": 32, "batch_size": 1, "color": 7},
-    },
-    "2": {
-        "class_type": "SlowCounter",
-        "inputs": {"image": ["1", 0], "steps": 6, "seconds_per_step": 0},
-    },
-    "3": {
-        "class_type": "SaveImage",
-        "inputs": {"images": ["2", 0], "filename_prefix": "farm/slow"},
-    },
-}
-PLAIN = {
-    "1": {
-        "class_type": "EmptyImage",
-        "inputs": {"width": 32, "height": 32, "batch_size": 1, "color": 3},
-    },
-    "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
-    "3": {
-        "class_type": "SaveImage",
-        "inputs": {"images": ["2", 0], "filename_prefix": "farm/plain"},
-    },
-}
-FAIL = {
-    "1": {
-        "class_type": "EmptyImage",
-        "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0},
-    },
-    "2": {"class_type": "FailAlways", "inputs": {"image": ["1", 0]}},
-    "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "farm/x"}},
-}
+SLOW = slow_prompt(6, prefix="farm/slow")
+PLAIN = plain_prompt(prefix="farm/plain")
+FAIL = failing_prompt(prefix="farm/x")
 
 
 def prompt(base: dict, color: int) -> dict:

@@ -24,25 +24,13 @@ from directors_console.core.settings import RenderNodeConfig
 from directors_console.ui.orchestrator import OrchestratorTab
 from tests.conftest import FIXTURES, require_fixture
 from tests.fakes import FakeComfyConfig, FakeComfyServer
+from tests.fakes.prompts import slow_prompt
 
 GB = 1024**3
 
 
 def slow(color: int, steps: int = 10) -> dict[str, Any]:
-    return {
-        "1": {
-            "class_type": "EmptyImage",
-            "inputs": {"width": 32, "height": 32, "batch_size": 1, "color": color},
-        },
-        "2": {
-            "class_type": "SlowCounter",
-            "inputs": {"image": ["1", 0], "steps": steps, "seconds_per_step": 0},
-        },
-        "3": {
-            "class_type": "SaveImage",
-            "inputs": {"images": ["2", 0], "filename_prefix": "ui/slow"},
-        },
-    }
+    return slow_prompt(steps, color, prefix="ui/slow")
 
 
 def failing() -> dict[str, Any]:

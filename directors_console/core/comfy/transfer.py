@@ -23,6 +23,8 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from directors_console.core.storage import fsync_dir
+
 from .errors import ConnectionLost, HttpError, ServerTimeout
 from .messages import image_format_of
 
@@ -60,15 +62,6 @@ async def prepare_upload(source: Path | bytes, filename: str | None) -> UploadPa
     return UploadPayload(data, digest, name, mime)
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 class AtomicDownload:
     """A temp file that becomes ``dest`` on :meth:`commit` and vanishes on :meth:`abort`."""
 
@@ -103,7 +96,7 @@ class AtomicDownload:
         tmp.chmod(0o644)
         tmp.replace(self.dest)
         self._tmp = None
-        _fsync_dir(self.dest.parent)
+        fsync_dir(self.dest.parent)
 
     async def commit(self) -> None:
         await asyncio.to_thread(self._commit)
