@@ -45,6 +45,17 @@ class SendReferenceImage:
 
 
 @dataclass(frozen=True)
+class SendPrompt:
+    """A generated prompt for another tab to use (Prompt Studio -> Storyboard)."""
+
+    prompt: str
+    negative: str
+    model_family: str
+    config: dict[str, Any]  # ShotConfig.model_dump()
+    target: str = "storyboard"
+
+
+@dataclass(frozen=True)
 class FilesRenamed:
     """Files moved or renamed inside a project; old path -> new path."""
 

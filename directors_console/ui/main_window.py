@@ -91,8 +91,10 @@ class MainWindow(QMainWindow):
         project_actions = [self.act_new, self.act_open]
         projects = services.projects
         self.pages: list[TabPage] = [
-            PromptStudioTab(projects, project_actions),
-            StoryboardTab(projects, project_actions),
+            PromptStudioTab(projects, services.bus, services.tasks, services.workers),
+            StoryboardTab(
+                projects, project_actions, services.bus, services.tasks, services.workers
+            ),
             OrchestratorTab(
                 projects,
                 services.settings,
