@@ -1,16 +1,394 @@
-"""The Storyboard tab page."""
+"""The Storyboard tab: the panel canvas of the current project.
+
+With no project open it shows what the tab is for and the New/Open buttons. With a
+project it loads the board through the core :class:`StoryboardStore`, shows it on a
+:class:`BoardView`, turns toolbar actions and shortcuts into undo commands on the
+tab's ``undo_stack``, and autosaves the board about a second after the last change
+(in a worker thread). Images load in a worker thread too. Moved or renamed files
+(``FilesRenamed``) update panel paths.
+"""
 
 from __future__ import annotations
 
-from directors_console.ui.common.intro_tab import IntroTab
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QHideEvent, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from directors_console.bridge.tasks import TaskManager
+from directors_console.bridge.threads import Workers
+from directors_console.core.events import EventBus, FilesRenamed, Subscription, UserNotice
+from directors_console.core.project import Project, ProjectService
+from directors_console.core.storage import JsonDict, StorageError
+from directors_console.core.storyboard.layout import Edge, align, distribute, grid_positions
+from directors_console.core.storyboard.model import DEFAULT_HEIGHT, DEFAULT_WIDTH, Panel
+from directors_console.core.storyboard.naming import NamingError
+from directors_console.core.storyboard.store import StoryboardStore, apply_moves, rename_panel
+from directors_console.ui.common.empty_state import EmptyState
+from directors_console.ui.common.tab_page import TabPage
+from directors_console.ui.storyboard.canvas import BoardView
+from directors_console.ui.storyboard.commands import (
+    AddPanels,
+    RemovePanels,
+    RenamePanel,
+    SetGeometry,
+)
+from directors_console.ui.storyboard.scene import BoardScene, Geometry
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_MS = 1000
+PASTE_OFFSET = 40.0
+PURPOSE = (
+    "Lay out your shots as panels on a free canvas: drag, align and snap them, add "
+    "notes and ratings, and render each panel on your ComfyUI farm with live "
+    "progress. Every panel keeps its own folder of versioned outputs."
+)
 
 
-class StoryboardTab(IntroTab):
+def _load_image(path: str, longest: int = 900) -> QImage | None:
+    image = QImage(path)
+    if image.isNull():
+        return None
+    if max(image.width(), image.height()) > longest:
+        image = image.scaled(
+            longest,
+            longest,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    return image
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class StoryboardTab(TabPage):
     tab_id = "storyboard"
     title = "Storyboard"
-    needs_project = True
-    purpose = (
-        "Lay out your shots as panels on a free canvas: drag, align and snap them, add "
-        "notes and ratings, and render each panel on your ComfyUI farm with live "
-        "progress. Every panel keeps its own folder of versioned outputs."
-    )
+
+    def __init__(
+        self,
+        projects: ProjectService,
+        project_actions: list[QAction],
+        bus: EventBus,
+        tasks: TaskManager,
+        workers: Workers,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.projects = projects
+        self.bus = bus
+        self.tasks = tasks
+        self.workers = workers
+        self.store = StoryboardStore()
+        self.project: Project | None = None
+        self.clipboard: list[Panel] = []
+        self._pastes = 0
+        self.confirm: QMessageBox | None = None
+        self.save_count = 0
+
+        self.scene = BoardScene()
+        self.view = BoardView(self.scene, self.undo_stack)
+        self.toolbar = QToolBar("Storyboard")
+        self.toolbar.setObjectName("StoryboardToolbar")
+        self._build_actions()
+        canvas = QWidget()
+        canvas_layout = QVBoxLayout(canvas)
+        canvas_layout.setContentsMargins(0, 0, 0, 0)
+        canvas_layout.setSpacing(0)
+        canvas_layout.addWidget(self.toolbar)
+        canvas_layout.addWidget(self.view)
+        self.empty = EmptyState(self.title, PURPOSE, project_actions)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(canvas)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self.save_timer = QTimer(self)
+        self.save_timer.setSingleShot(True)
+        self.save_timer.setInterval(AUTOSAVE_MS)
+        self.save_timer.timeout.connect(self.save_now)
+        self.scene.board_changed.connect(self.save_timer.start)
+        self.scene.board_changed.connect(self._update_actions)
+        self.scene.image_wanted.connect(self._load_image)
+        self.scene.selectionChanged.connect(self._update_actions)
+        self.view.rename_requested.connect(self.rename)
+
+        self._subs: list[Subscription] = [
+            projects.current.subscribe(self._on_project, call_now=True),
+            bus.subscribe(FilesRenamed, self._on_files_renamed),
+        ]
+        self.destroyed.connect(self._cancel_subs)
+
+    def _cancel_subs(self, *_args: object) -> None:
+        for sub in self._subs:
+            sub.cancel()
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def _action(self, text: str, slot: object, shortcut: str = "", tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(f"{tip or text} ({shortcut})" if shortcut else (tip or text))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_add = self._action("Add panel", self.add_panel, "Ctrl+Shift+N")
+        self.act_delete = self._action("Delete", self.ask_delete, "Delete", "Delete selected")
+        self.act_copy = self._action("Copy", self.copy, "Ctrl+C")
+        self.act_paste = self._action("Paste", self.paste, "Ctrl+V")
+        self.act_duplicate = self._action("Duplicate", self.duplicate, "Ctrl+D")
+        self.act_fit = self._action("Fit all", self.view.fit_all, "", "Fit all panels (F)")
+        self.align_actions: list[QAction] = []
+        for text, edge in [
+            ("Align left", Edge.LEFT),
+            ("Align right", Edge.RIGHT),
+            ("Align top", Edge.TOP),
+            ("Align bottom", Edge.BOTTOM),
+        ]:
+            act = self._action(text, lambda _=False, e=edge: self.align(e))
+            self.align_actions.append(act)
+        self.act_dist_h = self._action(
+            "Distribute ↔", lambda: self.distribute(True), "", "Distribute horizontally"
+        )
+        self.act_dist_v = self._action(
+            "Distribute ↕", lambda: self.distribute(False), "", "Distribute vertically"
+        )
+        bar = self.toolbar
+        bar.addActions([self.act_add, self.act_duplicate, self.act_delete])
+        bar.addSeparator()
+        bar.addActions([*self.align_actions, self.act_dist_h, self.act_dist_v])
+        bar.addSeparator()
+        bar.addAction(self.act_fit)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("StoryboardCount")
+        self.count_label.setContentsMargins(0, 0, 10, 0)
+        bar.addWidget(self.count_label)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        count = len(self.scene.selected_ids())
+        for act in self.align_actions:
+            act.setEnabled(count >= 2)
+        self.act_dist_h.setEnabled(count >= 3)
+        self.act_dist_v.setEnabled(count >= 3)
+        for act in (self.act_delete, self.act_copy, self.act_duplicate):
+            act.setEnabled(count >= 1)
+        total = len(self.scene.board.panels)
+        text = f"{total} panel{'s' if total != 1 else ''}"
+        if count:
+            text += f" · {count} selected"
+        self.count_label.setText(text)
+
+    def notify(self, text: str, level: str = "warning") -> None:
+        self.bus.publish(UserNotice("Storyboard", text, level))
+
+    # -- project -------------------------------------------------------------------------------
+
+    def _on_project(self, project: Project | None) -> None:
+        if self.save_timer.isActive():
+            self.save_timer.stop()
+            self.save_now()
+        self.view.cancel_rename()
+        self.undo_stack.clear()
+        self.project = project
+        if project is None:
+            self.scene.set_board(self.scene.board.__class__(), None)
+            for button in self.empty.buttons:
+                button.setVisible(True)
+            self.empty.set_text(self.title, f"{PURPOSE}\n\nOpen or create a project to begin.")
+            self.stack.setCurrentIndex(0)
+            return
+        for button in self.empty.buttons:
+            button.setVisible(False)
+        hint = f"Project: {project.name} — {project.folder}"
+        self.empty.set_text(self.title, f"{PURPOSE}\n\n{hint}")
+        loaded = self.store.load(project)
+        self.scene.set_board(loaded.board, project.folder)
+        if loaded.notice:
+            self.notify(loaded.notice)
+        self.stack.setCurrentIndex(1)
+        self._update_actions()
+        QTimer.singleShot(0, self.view.fit_all)
+
+    def save_now(self) -> None:
+        """Remember the board in the project and write it in a worker thread."""
+        project = self.project
+        if project is None:
+            return
+        doc: JsonDict = self.store.snapshot(self.scene.board)
+        self.store.remember(project, doc)
+        if _loop_running():
+            try:
+                self.tasks.run_task(self._write(project.file, doc), self, "Saving the storyboard")
+                return
+            except RuntimeError:
+                pass  # shutting down: no more tasks
+        # No loop to run a task on (shutdown): write it here and now.
+        try:
+            self.store.save(project.file, doc)
+            self.save_count += 1
+        except StorageError as exc:
+            log.error("storyboard not saved: %s", exc)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Leaving the tab or closing the window: do not wait out the autosave delay.
+        if self.save_timer.isActive():
+            self.save_timer.stop()
+            self.save_now()
+        super().hideEvent(event)
+
+    async def _write(self, file: Path, doc: JsonDict) -> None:
+        await self.workers.in_thread(self.store.save, file, doc)
+        self.save_count += 1
+
+    def _load_image(self, panel_id: str, path: str) -> None:
+        self.tasks.run_task(self._load(panel_id, path), self, "Loading a panel image")
+
+    async def _load(self, panel_id: str, path: str) -> None:
+        image = await self.workers.in_thread(_load_image, path)
+        self.scene.set_image(panel_id, image)
+
+    def _on_files_renamed(self, event: FilesRenamed) -> None:
+        if self.project is None:
+            return
+        if apply_moves(self.scene.board, self.project.folder, event.moves):
+            for panel in self.scene.board.panels:
+                self.scene.refresh(panel.id)
+                self.scene.request_image(panel)
+
+    # -- edits -----------------------------------------------------------------------------------
+
+    def add_panel(self) -> Panel | None:
+        if self.project is None:
+            return None
+        board = self.scene.board
+        existing = [self.scene.rect_of(p.id) for p in board.panels]
+        s = board.settings
+        ((x, y),) = grid_positions(
+            existing, 1, (DEFAULT_WIDTH, DEFAULT_HEIGHT), s.grid_columns, s.grid_gap
+        )
+        panel = Panel(name=board.next_name(), x=x, y=y, z=board.top_z() + 1)
+        panel.template = s.default_template
+        self.undo_stack.push(AddPanels(self.scene, [panel], f"Add {panel.name}"))
+        return panel
+
+    def ask_delete(self) -> None:
+        ids = self.scene.selected_ids()
+        if not ids:
+            return
+        names = ", ".join(p.name for p in self.scene.board.panels if p.id in ids)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete panels",
+            f"Delete {len(ids)} panel(s) from the board?\n{names}\n\n"
+            "Their image folders stay on disk. Edit > Undo brings the panels back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda result: self._delete_answered(box, ids, result))
+        self.confirm = box
+        box.open()
+
+    def _delete_answered(self, box: QMessageBox, ids: list[str], result: int) -> None:
+        self.confirm = None
+        box.deleteLater()
+        if result == QMessageBox.StandardButton.Yes:
+            self.delete(ids)
+
+    def delete(self, ids: list[str]) -> None:
+        ids = [i for i in ids if self.scene.board.get(i) is not None]
+        if ids:
+            text = "Delete panel" if len(ids) == 1 else f"Delete {len(ids)} panels"
+            self.undo_stack.push(RemovePanels(self.scene, ids, text))
+
+    def copy(self) -> None:
+        ids = set(self.scene.selected_ids())
+        self.clipboard = [p.model_copy(deep=True) for p in self.scene.board.panels if p.id in ids]
+        self._pastes = 0
+
+    def _copies(self, panels: list[Panel], offset: float, text: str) -> None:
+        if not panels or self.project is None:
+            return
+        taken: set[str] = set()
+        z = self.scene.board.top_z()
+        made = []
+        for panel in panels:
+            name = self.scene.board.next_name(taken)
+            taken.add(name)
+            z += 1
+            copy = panel.copy_as(name, offset, offset)
+            copy.z = z
+            made.append(copy)
+        self.undo_stack.push(AddPanels(self.scene, made, text))
+
+    def paste(self) -> None:
+        self._pastes += 1
+        self._copies(self.clipboard, PASTE_OFFSET * self._pastes, "Paste panels")
+
+    def duplicate(self) -> None:
+        ids = set(self.scene.selected_ids())
+        panels = [p for p in self.scene.board.panels if p.id in ids]
+        self._copies(panels, PASTE_OFFSET, "Duplicate panels")
+
+    def _set_positions(self, positions: dict[str, tuple[float, float]], text: str) -> None:
+        before: dict[str, Geometry] = {}
+        after: dict[str, Geometry] = {}
+        for panel_id, (x, y) in positions.items():
+            old = self.scene.geometry(panel_id)
+            if (old[0], old[1]) != (x, y):
+                before[panel_id] = old
+                after[panel_id] = (x, y, old[2], old[3])
+        if after:
+            self.undo_stack.push(SetGeometry(self.scene, before, after, text))
+
+    def align(self, edge: Edge) -> None:
+        rects = {i: self.scene.rect_of(i) for i in self.scene.selected_ids()}
+        if len(rects) >= 2:
+            self._set_positions(align(rects, edge), f"Align {edge.value}")
+
+    def distribute(self, horizontal: bool) -> None:
+        rects = {i: self.scene.rect_of(i) for i in self.scene.selected_ids()}
+        if len(rects) >= 3:
+            axis = "horizontally" if horizontal else "vertically"
+            self._set_positions(distribute(rects, horizontal), f"Distribute {axis}")
+
+    def rename(self, panel_id: str, name: str) -> bool:
+        panel = self.scene.board.get(panel_id)
+        if panel is None or self.project is None:
+            return False
+        old = panel.name
+        try:
+            rename_panel(self.scene.board, self.project.folder, panel_id, name)
+        except NamingError as exc:
+            self.notify(str(exc))
+            return False
+        self.undo_stack.push(RenamePanel(self.scene, panel_id, old, panel.name, self.notify))
+        return True

@@ -1,0 +1,300 @@
+"""The storyboard view: selection, header drags with snapping, resize, zoom and pan.
+
+Mouse handling lives here, not in the items. A press on a panel header starts a drag
+of every selected unlocked panel; with Shift held the dragged panel snaps to the
+other panels' edges and centres within 10 *screen* pixels (10 / zoom in scene units)
+and the scene draws red guides. A press on the corner handle resizes. Ctrl+click
+toggles selection; a press on empty canvas draws a rubber band. The wheel zooms
+around the cursor; the middle button or Space+drag pans; F fits all panels. Each
+finished gesture pushes one undo command.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QUndoStack,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
+
+from directors_console.core.storyboard.layout import Rect, snap
+from directors_console.core.storyboard.model import MIN_HEIGHT, MIN_WIDTH
+from directors_console.ui.storyboard.commands import SetField, SetGeometry
+from directors_console.ui.storyboard.panel_item import HEADER, Hit, PanelItem
+from directors_console.ui.storyboard.scene import BoardScene, Geometry
+
+SNAP_PIXELS = 10.0
+MIN_ZOOM = 0.1
+MAX_ZOOM = 4.0
+
+
+class BoardView(QGraphicsView):
+    rename_requested = Signal(str, str)  # panel id, new name
+
+    def __init__(self, scene: BoardScene, undo_stack: QUndoStack, parent: QWidget | None = None):
+        super().__init__(scene, parent)
+        self.board_scene = scene
+        self.undo_stack = undo_stack
+        self.setObjectName("StoryboardView")
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setSceneRect(QRectF(-50_000, -50_000, 100_000, 100_000))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Panning is by middle button or Space+drag; scroll bars would only add clutter.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self._mode = ""  # "", "move", "resize", "pan"
+        self._press_scene = QPointF()
+        self._press_view = QPoint()
+        self._anchor = ""  # the panel under the cursor during a move/resize
+        self._start: dict[str, Geometry] = {}
+        self._space = False
+        self.editor: QLineEdit | None = None
+        self._editing = ""
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float) -> None:
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        self.scale(factor / self.zoom(), factor / self.zoom())
+
+    def panel_at(self, pos: QPoint) -> PanelItem | None:
+        for item in self.items(pos):
+            if isinstance(item, PanelItem):
+                return item
+        return None
+
+    def fit_all(self) -> None:
+        rect = self.board_scene.panels_rect()
+        if rect.isEmpty():
+            self.resetTransform()
+            self.centerOn(0, 0)
+            return
+        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.set_zoom(1.0)
+            self.centerOn(rect.center())
+
+    # -- mouse ---------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        button = event.button()
+        pos = event.position().toPoint()
+        if button == Qt.MouseButton.MiddleButton or (
+            button == Qt.MouseButton.LeftButton and self._space
+        ):
+            self._mode = "pan"
+            self._press_view = pos
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        item = self.panel_at(pos) if button == Qt.MouseButton.LeftButton else None
+        if item is None:
+            super().mousePressEvent(event)
+            return
+        event.accept()
+        hit, star = item.hit(item.mapFromScene(self.mapToScene(pos)))
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if hit is Hit.STAR:
+            self._rate(item, star)
+            return
+        if hit is Hit.LOCK:
+            self._toggle_lock(item)
+            return
+        if ctrl:
+            item.setSelected(not item.isSelected())
+            return
+        if not item.isSelected():
+            self.board_scene.select_only([item.panel_id])
+        if hit in (Hit.HEADER, Hit.HANDLE):
+            self._begin(item, "move" if hit is Hit.HEADER else "resize", pos)
+
+    def _begin(self, item: PanelItem, mode: str, pos: QPoint) -> None:
+        scene = self.board_scene
+        self._mode = mode
+        self._anchor = item.panel_id
+        self._press_scene = self.mapToScene(pos)
+        if mode == "resize":
+            ids = [item.panel_id]
+        else:
+            ids = [i for i in scene.selected_ids() if not scene.items_by_id[i].model.locked]
+        self._start = {i: scene.geometry(i) for i in ids}
+        if not self._start:
+            self._mode = ""
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position().toPoint()
+        if self._mode == "pan":
+            delta = pos - self._press_view
+            self._press_view = pos
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            return
+        if self._mode in ("move", "resize"):
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            moved = self.mapToScene(pos) - self._press_scene
+            if self._mode == "move":
+                self._drag(moved.x(), moved.y(), shift)
+            else:
+                self._resize(moved.x(), moved.y())
+            return
+        super().mouseMoveEvent(event)
+
+    def _drag(self, dx: float, dy: float, shift: bool) -> None:
+        scene = self.board_scene
+        if shift and self._anchor in self._start:
+            x, y, w, h = self._start[self._anchor]
+            others = [scene.rect_of(p.id) for p in scene.board.panels if p.id not in self._start]
+            result = snap(Rect(x + dx, y + dy, w, h), others, SNAP_PIXELS / self.zoom())
+            dx, dy = result.x - x, result.y - y
+            scene.set_guides(result.guides)
+        else:
+            scene.clear_guides()
+        for panel_id, (x, y, _w, _h) in self._start.items():
+            scene.items_by_id[panel_id].setPos(x + dx, y + dy)
+
+    def _resize(self, dx: float, dy: float) -> None:
+        _x, _y, w, h = self._start[self._anchor]
+        item = self.board_scene.items_by_id[self._anchor]
+        item.prepareGeometryChange()
+        # The item reads its size from the model; the command re-applies it on release.
+        item.model.width = max(MIN_WIDTH, w + dx)
+        item.model.height = max(MIN_HEIGHT, h + dy)
+        item.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        mode, self._mode = self._mode, ""
+        if mode == "pan":
+            self.viewport().unsetCursor()
+            return
+        if mode in ("move", "resize"):
+            self._finish(mode)
+            return
+        super().mouseReleaseEvent(event)
+
+    def _finish(self, mode: str) -> None:
+        scene = self.board_scene
+        scene.clear_guides()
+        after: dict[str, Geometry] = {}
+        for panel_id, (x, y, w, h) in self._start.items():
+            item = scene.items_by_id[panel_id]
+            if mode == "move":
+                after[panel_id] = (item.pos().x(), item.pos().y(), w, h)
+            else:
+                after[panel_id] = (x, y, item.model.width, item.model.height)
+        before, self._start = self._start, {}
+        if after == before:
+            return
+        if mode == "resize":
+            text = "Resize panel"
+        else:
+            text = "Move panel" if len(after) == 1 else f"Move {len(after)} panels"
+        self.undo_stack.push(SetGeometry(scene, before, after, text))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        item = self.panel_at(event.position().toPoint())
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            hit, _ = item.hit(item.mapFromScene(self.mapToScene(event.position().toPoint())))
+            if hit is Hit.HEADER:
+                self.start_rename(item.panel_id)
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
+
+    # -- rating and lock -----------------------------------------------------------------------
+
+    def _rate(self, item: PanelItem, star: int) -> None:
+        old = item.model.rating
+        new = 0 if old == star else star
+        text = f"Rate {item.model.name} {new}" if new else f"Clear rating of {item.model.name}"
+        self.undo_stack.push(SetField(self.board_scene, "rating", {item.panel_id: old}, new, text))
+
+    def _toggle_lock(self, item: PanelItem) -> None:
+        old = item.model.locked
+        text = f"{'Unlock' if old else 'Lock'} {item.model.name}"
+        self.undo_stack.push(
+            SetField(self.board_scene, "locked", {item.panel_id: old}, not old, text)
+        )
+
+    # -- rename editor -------------------------------------------------------------------------
+
+    def start_rename(self, panel_id: str) -> QLineEdit:
+        item = self.board_scene.items_by_id[panel_id]
+        self.cancel_rename()
+        editor = QLineEdit(item.model.name, self.viewport())
+        editor.setObjectName("PanelNameEditor")
+        top_left = self.mapFromScene(item.scenePos())
+        width = int(item.model.width * self.zoom() * 0.6)
+        editor.setGeometry(top_left.x() + 4, top_left.y() + 2, max(120, width), int(HEADER) - 4)
+        editor.selectAll()
+        editor.returnPressed.connect(self._commit_rename)
+        editor.editingFinished.connect(self._commit_rename)
+        editor.show()
+        editor.setFocus()
+        self.editor = editor
+        self._editing = panel_id
+        return editor
+
+    def _commit_rename(self) -> None:
+        editor, panel_id = self.editor, self._editing
+        if editor is None:
+            return
+        self.editor, self._editing = None, ""
+        name = editor.text().strip()
+        editor.hide()
+        editor.deleteLater()
+        self.setFocus()
+        panel = self.board_scene.board.get(panel_id)
+        if panel is not None and name and name != panel.name:
+            self.rename_requested.emit(panel_id, name)
+
+    def cancel_rename(self) -> None:
+        if self.editor is not None:
+            editor, self.editor, self._editing = self.editor, None, ""
+            editor.hide()
+            editor.deleteLater()
+
+    # -- wheel and keys ------------------------------------------------------------------------
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps:
+            cursor = event.position().toPoint()
+            under = self.mapToScene(cursor)
+            self.set_zoom(self.zoom() * (1.15**steps))
+            # Scroll so the scene point that was under the cursor is under it again.
+            moved = self.mapFromScene(under) - cursor
+            bars = (self.horizontalScrollBar(), self.verticalScrollBar())
+            bars[0].setValue(bars[0].value() + moved.x())
+            bars[1].setValue(bars[1].value() + moved.y())
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.editor is not None:
+            self.cancel_rename()
+            return
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        if event.key() == Qt.Key.Key_F and not event.modifiers():
+            self.fit_all()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+            return
+        super().keyReleaseEvent(event)
