@@ -14,6 +14,7 @@ Every file we own on disk (project.json, gallery.json, ...) goes through here:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -235,14 +236,46 @@ def _is_stale(info: LockInfo | None, lock: Path, stale_after: float) -> bool:
     return time.time() - info.created > stale_after
 
 
+def _create_lock(lock: Path, payload: str) -> bool:
+    """Create ``lock`` holding ``payload`` atomically; False if it exists already.
+
+    The payload is written to a temp file first and hard-linked to the lock name, so a
+    writer killed half-way never leaves an empty, unexplained lock behind. Where hard
+    links are not supported (some SMB shares), an O_EXCL create is the fallback.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{lock.name}.", suffix=".tmp", dir=lock.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        try:
+            os.link(tmp, lock)
+            return True
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise
+        try:
+            excl = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(excl, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 @contextlib.contextmanager
 def file_lock(
     target: Path, *, timeout: float = 5.0, stale_after: float = 120.0, poll: float = 0.05
 ) -> Iterator[Path]:
     """Hold ``<target>.lock`` while writing ``target``.
 
-    The lock is a file created with O_EXCL (atomic on local disks and on NFS/SMB),
-    holding host, pid and time. A lock left by a dead process on this host, or
+    The lock file (created atomically with its content: works on local disks and on
+    NFS/SMB) holds host, pid and time. A lock left by a dead process on this host, or
     older than ``stale_after`` from another host, is broken.
     """
     lock = target.with_name(target.name + ".lock")
@@ -250,26 +283,23 @@ def file_lock(
     deadline = time.monotonic() + timeout
     while True:
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            info = _read_lock(lock)
-            if _is_stale(info, lock, stale_after):
-                with contextlib.suppress(FileNotFoundError):
-                    lock.unlink()
-                continue
-            if time.monotonic() >= deadline:
-                who = f"{info.host} (process {info.pid})" if info else "another program"
-                raise LockedError(
-                    target, f"{target.name} is being written by {who}; try again shortly."
-                ) from None
-            time.sleep(poll)
-            continue
+            created = _create_lock(lock, payload)
         except OSError as exc:
             raise StorageError(target, f"Cannot lock {target.name}: {exc.strerror or exc}") from exc
-        break
+        if created:
+            break
+        info = _read_lock(lock)
+        if _is_stale(info, lock, stale_after):
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+            continue
+        if time.monotonic() >= deadline:
+            who = f"{info.host} (process {info.pid})" if info else "another program"
+            raise LockedError(
+                target, f"{target.name} is being written by {who}; try again shortly."
+            ) from None
+        time.sleep(poll)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
         yield lock
     finally:
         with contextlib.suppress(FileNotFoundError):

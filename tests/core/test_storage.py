@@ -148,3 +148,34 @@ def test_lock_from_other_host_respected_until_stale(tmp_path: Path) -> None:
     lock.write_text(json.dumps({"host": "render-box", "pid": 1, "created": time.time() - 999}))
     with file_lock(target, timeout=0.5, stale_after=120):
         pass
+
+
+def test_lock_file_never_appears_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "gallery.json"
+    seen: list[str] = []
+    real_link = os.link
+
+    def spying_link(src, dst):  # type: ignore[no-untyped-def]
+        real_link(src, dst)
+        seen.append(Path(dst).read_text())  # at the moment the lock name exists
+
+    monkeypatch.setattr(storage.os, "link", spying_link)
+    with file_lock(target):
+        pass
+    assert seen and json.loads(seen[0])["pid"] == os.getpid()
+    assert list(tmp_path.iterdir()) == [], "no temp or lock file left behind"
+
+
+def test_lock_without_hard_links_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src, dst):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EPERM, "hard links not supported here")
+
+    monkeypatch.setattr(storage.os, "link", no_links)
+    target = tmp_path / "project.json"
+    with file_lock(target) as lock:
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+        with pytest.raises(LockedError), file_lock(target, timeout=0.1):
+            pass
+    assert list(tmp_path.iterdir()) == []
