@@ -1,4 +1,4 @@
-"""``directors-console workflow``: convert and inspect ComfyUI workflows without the window.
+"""``directors-console workflow``: convert, inspect and import ComfyUI workflows headless.
 
 ``convert`` turns an editor workflow (JSON, or a PNG/WebP carrying one) into the API
 prompt the editor would queue, using a server's ``object_info`` (a saved file, a server
@@ -8,6 +8,10 @@ the server lacks node types (named on stderr), 2 unreadable input.
 ``inspect`` says what a workflow uses: node classes, model files, outputs, samplers and
 the images it loads. It reads API prompts, editor workflows and PNG/WebP files; editor
 workflows are read as saved, or exactly as sent when an ``object_info`` is given.
+
+``import`` makes a template of a workflow (JSON, PNG, WebP or MP4): the detected
+parameters, exposed or hidden as asked, saved into the user's templates folder; it prints
+the template's path. Exit codes: 0 saved, 1 the server lacks node types, 2 other problems.
 """
 
 from __future__ import annotations
@@ -32,17 +36,24 @@ from directors_console.core.comfy.converter import (
 )
 from directors_console.core.comfy.errors import ComfyError
 from directors_console.core.comfy.object_info import ObjectInfo
-from directors_console.core.comfy.workflow_file import (
-    WorkflowFile,
-    WorkflowFileError,
-    read_workflow_file,
-)
-from directors_console.core.farm.requirements import is_model_file, requirements_of
+from directors_console.core.comfy.workflow_file import WorkflowFile
+from directors_console.core.farm.requirements import is_model_file
 from directors_console.core.storage import StorageError, atomic_write_text
+from directors_console.core.templates.importer import (
+    MissingNodeTypesError,
+    TemplateDraft,
+    WorkflowImportError,
+    draft_from_prompt,
+    prompt_of,
+    read_import_source,
+    save_draft,
+)
+from directors_console.core.templates.inspector import PromptInspection, inspect_prompt
 
 EXIT_OK, EXIT_MISSING, EXIT_UNREADABLE = 0, 1, 2
 OBJECT_INFO_TIMEOUT = 30.0
 FRONTEND_ONLY = frozenset({"Reroute", "PrimitiveNode", "Note", "MarkdownNote"})
+RawObjectInfo = dict[str, Any]
 LOADERS_OF_FILES = {  # class -> the input naming the file it loads
     "LoadImage": "image",
     "LoadImageMask": "image",
@@ -87,6 +98,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_object_info_options(inspect)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
     inspect.set_defaults(run=_inspect)
+
+    imp = wsub.add_parser(
+        "import",
+        help="make a template of a workflow",
+        description="Detect the parameters of a workflow (API JSON, UI JSON, or a PNG, WebP "
+        "or MP4 carrying one) and save it as a template (YAML + API JSON) into the user "
+        "templates folder. Editor workflows need the server's object_info to convert.",
+    )
+    imp.add_argument("workflow", type=Path, help="workflow JSON, PNG, WebP or MP4")
+    imp.add_argument("--name", required=True, help="the template's name (its id is made of it)")
+    _add_object_info_options(imp)
+    imp.add_argument(
+        "--out-dir", type=Path, help="folder to save into (default: the user templates folder)"
+    )
+    imp.add_argument(
+        "--expose", action="append", default=[], metavar="PARAM", help="expose a parameter"
+    )
+    imp.add_argument("--hide", action="append", default=[], metavar="PARAM", help="hide one")
+    imp.set_defaults(run=_import)
 
 
 def _add_object_info_options(parser: argparse.ArgumentParser) -> None:
@@ -159,6 +189,10 @@ class Summary:
     loaded_files: list[dict[str, str]] = field(default_factory=list)
     missing: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    models_by_kind: dict[str, list[str]] = field(default_factory=dict)
+    loras: list[dict[str, Any]] = field(default_factory=list)
+    not_core: dict[str, str] = field(default_factory=dict)  # class -> custom|missing|unknown
+    prompts: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -166,8 +200,12 @@ class Summary:
             "nodes": self.nodes,
             "class_types": dict(sorted(self.class_types.items())),
             "models": self.models,
+            "models_by_kind": self.models_by_kind,
+            "loras": self.loras,
+            "not_core": self.not_core,
             "outputs": self.outputs,
             "samplers": self.samplers,
+            "prompts": self.prompts,
             "loaded_files": self.loaded_files,
             "missing": self.missing,
             "notes": self.notes,
@@ -177,10 +215,20 @@ class Summary:
         yield f"{self.kind}, {self.nodes} nodes"
         yield "node classes:"
         for name, count in sorted(self.class_types.items()):
-            yield f"  {name}" + (f" x{count}" if count > 1 else "")
+            origin = self.not_core.get(name)
+            yield (
+                f"  {name}"
+                + (f" x{count}" if count > 1 else "")
+                + (f"  [{origin}]" if origin in ("custom", "missing") else "")
+            )
         yield "model files:" + ("" if self.models else " none")
         for m in self.models:
             yield f"  {m['file']}  ({m['class_type']}.{m['input']})"
+        for lora in self.loras:
+            yield (
+                f"  LoRA {lora['file']}: model {lora['strength_model']}, "
+                f"clip {lora['strength_clip']}"
+            )
         yield "outputs:" + ("" if self.outputs else " none")
         for o in self.outputs:
             yield f"  {o['id']}  {o['class_type']}"
@@ -188,6 +236,11 @@ class Summary:
         for s in self.samplers:
             settings = ", ".join(f"{k}={v}" for k, v in s["settings"].items())
             yield f"  {s['id']}  {s['class_type']}" + (f"  {settings}" if settings else "")
+        if self.prompts:
+            yield "prompts:"
+        for p in self.prompts:
+            text = p["text"] if len(p["text"]) <= 70 else p["text"][:67] + "..."
+            yield f"  {p['side']}  {p['node']}.{p['input']}: {text!r}"
         yield "loaded files:" + ("" if self.loaded_files else " none")
         for f in self.loaded_files:
             yield f"  {f['id']}  {f['class_type']}: {f['file']}"
@@ -200,7 +253,7 @@ class Summary:
 def _inspect(args: argparse.Namespace, ctx: CommandContext) -> int:
     try:
         workflow = _read(args.workflow)
-        info = _object_info(args, ctx, required=False)
+        info = _raw_object_info(args, ctx, required=False)
         summary = summarize(workflow, info)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -215,9 +268,10 @@ def _inspect(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def summarize(workflow: WorkflowFile, info: ObjectInfo | None) -> Summary:
+def summarize(workflow: WorkflowFile, info: RawObjectInfo | None) -> Summary:
     source = workflow.path.suffix.lower().lstrip(".")
-    where = f" (in a {source.upper()} file)" if source in ("png", "webp") else ""
+    article = "an" if source == "mp4" else "a"
+    where = f" (in {article} {source.upper()} file)" if source in ("png", "webp", "mp4") else ""
     if workflow.kind == "api":
         return _summarize_prompt(workflow.data, info, f"API prompt{where}")
     if info is not None:
@@ -228,33 +282,59 @@ def summarize(workflow: WorkflowFile, info: ObjectInfo | None) -> Summary:
     return _summarize_ui(workflow.data, f"editor workflow{where}, as saved")
 
 
-def _summarize_prompt(prompt: Mapping[str, Any], info: ObjectInfo | None, kind: str) -> Summary:
-    summary = Summary(kind)
-    for node_id, node in prompt.items():
-        if not isinstance(node, Mapping):
-            continue
-        class_type = node.get("class_type")
-        inputs = node.get("inputs")
-        if not isinstance(class_type, str):
-            continue
-        summary.nodes += 1
-        summary.class_types[class_type] += 1
-        _describe_node(summary, str(node_id), class_type, inputs, info)
-    summary.models = [
-        {"file": m.file, "class_type": m.class_type, "input": m.input_name}
-        for m in sorted(requirements_of(prompt).models)
-    ]
+def _summarize_prompt(prompt: Mapping[str, Any], info: RawObjectInfo | None, kind: str) -> Summary:
+    found = inspect_prompt(prompt, info)
+    summary = _summary_of(found, kind)
     if info is None:
-        summary.notes.append("outputs are guessed from class names; give --object-info")
+        summary.notes.append(
+            "outputs and custom nodes are guessed from class names; give --object-info"
+        )
     return summary
 
 
-def _describe_node(
-    summary: Summary, node_id: str, class_type: str, inputs: object, info: ObjectInfo | None
-) -> None:
+def _summary_of(found: PromptInspection, kind: str) -> Summary:
+    summary = Summary(kind)
+    for use in found.node_classes:
+        summary.class_types[use.class_type] = len(use.nodes)
+        if not use.is_core:
+            summary.not_core[use.class_type] = use.origin
+    summary.nodes = sum(summary.class_types.values())
+    summary.models = [
+        {"file": m.file, "class_type": m.class_type, "input": m.input}
+        for m in sorted(found.models, key=lambda m: (m.file, m.class_type, m.input))
+    ]
+    for m in found.models:
+        summary.models_by_kind.setdefault(m.kind.value, [])
+        if m.file not in summary.models_by_kind[m.kind.value]:
+            summary.models_by_kind[m.kind.value].append(m.file)
+    summary.loras = [
+        {"file": m.file, "node": m.node, "strength_model": m.strength_model,
+         "strength_clip": m.strength_clip}
+        for m in found.loras
+    ]  # fmt: skip
+    summary.outputs = [{"id": o.node, "class_type": o.class_type} for o in found.outputs]
+    summary.samplers = [
+        {
+            "id": s.node,
+            "class_type": s.class_type,
+            "settings": {k: ref.value for k, ref in s.settings.items()},
+        }
+        for s in found.samplers
+    ]
+    summary.prompts = [
+        {"side": p.side, "node": p.ref.node, "input": p.ref.input, "text": str(p.ref.value)}
+        for p in found.prompts
+    ]
+    summary.loaded_files = [
+        {"id": f.node, "class_type": f.class_type, "file": f.file} for f in found.loaded_files
+    ]
+    return summary
+
+
+def _describe_node(summary: Summary, node_id: str, class_type: str, inputs: object) -> None:
+    """A UI node read without a server: outputs, samplers and loaded files by name."""
     values = inputs if isinstance(inputs, Mapping) else {}
-    node_class = info.get(class_type) if info is not None else None
-    if node_class.output_node if node_class is not None else _looks_like_output(class_type):
+    if _looks_like_output(class_type):
         summary.outputs.append({"id": node_id, "class_type": class_type})
     if _looks_like_sampler(class_type):
         settings = {k: values[k] for k in SAMPLER_SETTINGS if _is_plain(values.get(k))}
@@ -292,7 +372,7 @@ def _summarize_ui(ui: Mapping[str, Any], kind: str) -> Summary:
             named[LOADERS_OF_FILES[node_type]] = listed[0]
         if _looks_like_sampler(node_type) and isinstance(values, Mapping):
             named.update(values)
-        _describe_node(summary, node_id, node_type, named, None)
+        _describe_node(summary, node_id, node_type, named)
     summary.models = [
         {"file": file, "class_type": class_type, "input": "?"}
         for file, class_type in sorted(model_files)
@@ -327,19 +407,67 @@ def _is_plain(value: object) -> bool:
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
+# --- import ---------------------------------------------------------------------------------
+
+
+def _import(args: argparse.Namespace, ctx: CommandContext) -> int:
+    out_dir: Path = args.out_dir or ctx.paths.config_dir / "templates"
+    try:
+        workflow = _read(args.workflow)
+        info = _raw_object_info(args, ctx, required=workflow.kind == "ui")
+        draft = draft_from_prompt(prompt_of(workflow, info), args.name, info)
+        draft = draft.expose(*args.expose).hide(*args.hide)
+        saved = save_draft(draft, out_dir)
+    except MissingNodeTypesError as exc:
+        print(f"error: {args.workflow.name}: {exc}", file=sys.stderr)
+        return EXIT_MISSING
+    except (CommandError, WorkflowImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    _describe_draft(draft)
+    if saved.id != draft.id:
+        print(f"note: the id {draft.id!r} is taken; saved as {saved.id!r}", file=sys.stderr)
+    print(saved.template_path)
+    return EXIT_OK
+
+
+def _describe_draft(draft: TemplateDraft) -> None:
+    print(
+        f"{draft.name}: {draft.category.value}, {draft.model_family}, {len(draft.workflow)} nodes",
+        file=sys.stderr,
+    )
+    for p in draft.parameters:
+        state = "exposed" if p.exposed else "hidden "
+        default = repr(p.default)
+        default = default if len(default) <= 50 else default[:47] + "..."
+        print(f"  {state}  {p.name:<20} {p.label}  = {default}", file=sys.stderr)
+    for slot in draft.lora_slots:
+        print(f"  LoRA slot {slot.name} after node {slot.model.node}", file=sys.stderr)
+    for note in draft.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
 # --- shared ---------------------------------------------------------------------------------
 
 
 def _read(path: Path) -> WorkflowFile:
     try:
-        return read_workflow_file(path)
-    except WorkflowFileError as exc:
+        return read_import_source(path)
+    except WorkflowImportError as exc:
         raise CommandError(str(exc)) from exc
 
 
 def _object_info(
     args: argparse.Namespace, ctx: CommandContext, *, required: bool
 ) -> ObjectInfo | None:
+    raw = _raw_object_info(args, ctx, required=required)
+    return ObjectInfo.parse(raw) if raw is not None else None
+
+
+def _raw_object_info(
+    args: argparse.Namespace, ctx: CommandContext, *, required: bool
+) -> RawObjectInfo | None:
+    """The ``/object_info`` document as read (its ``python_module`` tells custom nodes)."""
     if args.object_info is not None:
         return _object_info_file(args.object_info)
     url, headers = _server(args.node, ctx)
@@ -353,7 +481,7 @@ def _object_info(
     return _object_info_of(url, headers)
 
 
-def _object_info_file(path: Path) -> ObjectInfo:
+def _object_info_file(path: Path) -> RawObjectInfo:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -364,7 +492,7 @@ def _object_info_file(path: Path) -> ObjectInfo:
         raise CommandError(f"{path.name} is not valid JSON: {exc.msg}") from exc
     if not isinstance(raw, dict):
         raise CommandError(f"{path.name} is not an object_info (expected a JSON object)")
-    return ObjectInfo.parse(raw)
+    return raw
 
 
 def _server(node: str | None, ctx: CommandContext) -> tuple[str | None, dict[str, str]]:
@@ -378,7 +506,7 @@ def _server(node: str | None, ctx: CommandContext) -> tuple[str | None, dict[str
     return node, {}
 
 
-def _object_info_of(url: str, headers: dict[str, str]) -> ObjectInfo:
+def _object_info_of(url: str, headers: dict[str, str]) -> RawObjectInfo:
     async def fetch() -> dict[str, Any]:
         async with ComfyClient(url, headers=headers, use_websocket=False) as client:
             return await asyncio.wait_for(client.object_info(), OBJECT_INFO_TIMEOUT)
@@ -389,4 +517,6 @@ def _object_info_of(url: str, headers: dict[str, str]) -> ObjectInfo:
         raise CommandError(str(exc)) from exc
     except (ComfyError, TimeoutError, OSError) as exc:
         raise CommandError(f"cannot read object_info from {url}: {exc}") from exc
-    return ObjectInfo.parse(raw)
+    if not isinstance(raw, dict):
+        raise CommandError(f"{url} answered object_info with no JSON object")
+    return raw
