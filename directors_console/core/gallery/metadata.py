@@ -9,7 +9,7 @@ Reads only the container, never pixels:
   (tag 0x0110, ``workflow:`` in 0x010F); image size from the SOF segment.
 - WebP: through :mod:`directors_console.core.comfy.webpmeta`.
 - MP4/MOV: container tags (``moov``/``udta``/``meta`` with ``keys`` + ``ilst``, ``©cmt``)
-  parsed from the atom structure, see :mod:`.mp4meta`.
+  parsed from the atom structure, see :mod:`directors_console.core.comfy.mp4meta`.
 
 :func:`read_metadata` never raises: anything odd (truncated file, bad JSON, unreadable
 file) lands in :attr:`MediaMetadata.problems` and the rest is still returned.
@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from directors_console.core.comfy import webpmeta
+from directors_console.core.comfy import mp4meta, webpmeta
 from directors_console.core.comfy.pngmeta import Chunk, decode_text_chunk
 from directors_console.core.comfy.shotmeta import MAX_TEXT_BYTES, SHOT_KEY
 
-from . import mp4meta
 from .promptgraph import GenerationInfo, analyse
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

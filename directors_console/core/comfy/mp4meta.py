@@ -14,6 +14,8 @@ import struct
 from typing import BinaryIO
 
 _MAX_MOOV = 64 * 1024 * 1024
+# What an MP4/MOV starts with (QuickTime files may open with wide/free/mdat/moov).
+_FIRST_BOXES = {b"ftyp", b"moov", b"wide", b"free", b"mdat", b"skip", b"pnot"}
 _CONTAINERS = {b"moov", b"udta", b"trak", b"meta"}
 _ITUNES = {
     b"\xa9cmt": "comment",
@@ -47,6 +49,10 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
 def _find_moov(fh: BinaryIO, problems: list[str]) -> bytes | None:
     fh.seek(0, os.SEEK_END)
     file_end = fh.tell()
+    fh.seek(4)
+    if fh.read(4) not in _FIRST_BOXES:
+        problems.append("not an MP4/MOV file (it does not start with an ftyp box)")
+        return None
     pos = 0
     while pos + 8 <= file_end:
         fh.seek(pos)
@@ -74,6 +80,7 @@ def _find_moov(fh: BinaryIO, problems: list[str]) -> bytes | None:
                 return None
             return data[head:]
         pos += size
+    problems.append("no moov atom: the file is truncated or not finished writing")
     return None
 
 
