@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from directors_console.bridge.tasks import TaskManager
-from directors_console.core.comfy.client import ComfyClient
 from directors_console.core.comfy.errors import ComfyError
 from directors_console.core.settings import RenderNodeConfig
 from directors_console.ui.common.node_view import format_gb, short_device
@@ -78,6 +77,8 @@ class ProbeResult:
 async def probe_node(config: RenderNodeConfig, timeout: float = PROBE_TIMEOUT) -> ProbeResult:
     """Ask a server for ``/system_stats``; a short sentence says what came back."""
     try:
+        from directors_console.core.comfy.client import ComfyClient  # only when testing
+
         client = ComfyClient(config.url, headers=config.headers or None, use_websocket=False)
     except ValueError as exc:
         return ProbeResult(False, str(exc))
