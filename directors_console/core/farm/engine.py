@@ -89,6 +89,8 @@ class FarmEngine:
         self._wake = asyncio.Event()
         self._job_started = asyncio.Event()
         self._requirements: dict[str, Requirements] = {}
+        self._capabilities_seen: dict[str, object] = {}
+        self._signatures: dict[str, tuple[object, ...]] = {}
         self.on_node_changed: list[Callable[[NodeRuntime], None]] = []
         self.on_progress: list[Callable[[str, ProgressSnapshot], None]] = []
         self.on_log: list[Callable[[str], None]] = []
@@ -181,12 +183,21 @@ class FarmEngine:
         self._spawn(node.client.aclose())
 
     def _node_changed(self, node: NodeRuntime) -> None:
-        if node.state.health is not Health.OFFLINE and node.name in self._abandoned:
+        state = node.state
+        if state.health is not Health.OFFLINE and node.name in self._abandoned:
             self._spawn(self._clean_abandoned(node))
-        self.scheduler.capabilities_changed()
+        if self._capabilities_seen.get(node.name) is not state.capabilities:
+            self._capabilities_seen[node.name] = state.capabilities
+            self.scheduler.capabilities_changed()
         for callback in list(self.on_node_changed):
             callback(node)
-        self.wake()
+        # Polls and live monitor messages arrive every few seconds per node: the
+        # dispatcher only needs waking when something it decides on has changed.
+        vram = None if state.free_vram is None else state.free_vram >> 30
+        signature = (state.health, state.server_queue, vram, id(state.capabilities))
+        if self._signatures.get(node.name) != signature:
+            self._signatures[node.name] = signature
+            self.wake()
 
     def drain(self, name: str, on: bool = True) -> None:
         self.queue.set_drained(name, on)
@@ -278,7 +289,7 @@ class FarmEngine:
             return 0
         states = [n.state for n in self.nodes.values()]
         placed = 0
-        if not any(s.free_slots for s in states):
+        if not any(self.scheduler.takes_work(s) for s in states):
             return 0
         for job in self.queue.next_queued(self.options.lookahead):
             decision = self.scheduler.choose(self.placement(job), states)
@@ -290,7 +301,7 @@ class FarmEngine:
             self.waiting_reason.pop(job.id, None)
             self._launch(job, self.nodes[decision.node])
             placed += 1
-            if not any(s.free_slots for s in states):
+            if not any(self.scheduler.takes_work(s) for s in states):
                 break
         return placed
 
@@ -335,6 +346,7 @@ class FarmEngine:
             self._runners.pop(job.id, None)
             self._progress.pop(job.id, None)
             self._last_progress.pop(job.id, None)
+            self._requirements.pop(job.id, None)
             self.wake()
 
     async def _follow(self, job: Job, node: NodeRuntime, pid: str, submit: bool) -> PromptOutcome:

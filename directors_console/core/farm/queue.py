@@ -11,6 +11,7 @@ on the calling thread.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import sqlite3
@@ -73,7 +74,9 @@ class JobQueue:
         self._jobs: dict[str, Job] = {}
         self._groups: dict[str, str] = {}
         self._listeners: list[Listener] = []
-        self._queued_order: list[str] | None = None  # cached run order of queued jobs
+        # Run order of the queued jobs, kept sorted as jobs change (bisect, not re-sort):
+        # the dispatcher asks for the head of the queue after every change.
+        self._order: list[tuple[tuple[int, float, float], str]] = []
         self._load()
 
     # -- setup ----------------------------------------------------------------------------
@@ -92,6 +95,9 @@ class JobQueue:
         for _id, text in self._db.execute("SELECT id, data FROM jobs"):
             job = _decode(text)
             self._jobs[job.id] = job
+        self._order = sorted(
+            (j.sort_key(), j.id) for j in self._jobs.values() if j.state is JobState.QUEUED
+        )
         for gid, label in self._db.execute("SELECT id, label FROM groups"):
             self._groups[gid] = label
 
@@ -152,10 +158,7 @@ class JobQueue:
     def next_queued(self, limit: int = 1) -> list[Job]:
         """The first ``limit`` queued jobs in run order, without copying the whole queue."""
         with self._lock:
-            if self._queued_order is None:
-                waiting = [j for j in self._jobs.values() if j.state is JobState.QUEUED]
-                self._queued_order = [j.id for j in sorted(waiting, key=Job.sort_key)]
-            return [dataclasses.replace(self._jobs[i]) for i in self._queued_order[:limit]]
+            return [dataclasses.replace(self._jobs[i]) for _key, i in self._order[:limit]]
 
     def active(self) -> list[Job]:
         return self.jobs(ACTIVE)
@@ -190,9 +193,17 @@ class JobQueue:
             (job.id, job.state.value, job.group_id, _encode(job)),
         )
         old = self._jobs.get(job.id)
-        if job.state is JobState.QUEUED or (old is not None and old.state is JobState.QUEUED):
-            self._queued_order = None
+        if old is not None and old.state is JobState.QUEUED:
+            self._unorder(old)
+        if job.state is JobState.QUEUED:
+            bisect.insort(self._order, (job.sort_key(), job.id))
         self._jobs[job.id] = job
+
+    def _unorder(self, job: Job) -> None:
+        entry = (job.sort_key(), job.id)
+        at = bisect.bisect_left(self._order, entry)
+        if at < len(self._order) and self._order[at] == entry:
+            del self._order[at]
 
     def _notify(self, jobs: Iterable[Job]) -> None:
         for job in jobs:
@@ -229,7 +240,8 @@ class JobQueue:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 for job in jobs:
-                    self._jobs.pop(job.id, None)
+                    if self._jobs.pop(job.id, None) is not None:
+                        self._unorder(job)
                 raise
             if group_id is not None and group_label is not None:
                 self._groups[group_id] = group_label

@@ -105,8 +105,9 @@ class Scheduler:
             self._requirements[id(req)] = req
         return cached
 
-    def eligible(self, job: Placement, node: NodeState) -> str | None:
-        """None if ``node`` may take ``job`` now, else why not."""
+    def eligible(self, job: Placement, node: NodeState, *, explain: bool = True) -> str | None:
+        """None if ``node`` may take ``job`` now, else why not (``explain=False``: a short
+        reason without listing what is missing, which is the costly part)."""
         if not node.enabled:
             return "disabled"
         if node.draining:
@@ -123,6 +124,8 @@ class Scheduler:
         if job.min_vram is not None and vram is not None and vram < job.min_vram:
             return "not enough free VRAM"
         if not self._can_run(node, job.requirements):
+            if not explain:
+                return "lacks"
             return "lacks " + ", ".join(node.capabilities.missing(job.requirements))
         if node.free_slots <= 0:
             return "full"
@@ -148,18 +151,27 @@ class Scheduler:
         speeds = [n.seconds_per_step for n in nodes if n.seconds_per_step]
         fastest = min(speeds) if speeds else None
         best: tuple[float, str] | None = None
-        reasons: list[tuple[str, str]] = []
         for node in nodes:
-            why = self.eligible(job, node)
-            if why is not None:
-                reasons.append((node.name, why))
+            if self.eligible(job, node, explain=False) is not None:
                 continue
             candidate = (self.score(job, node, fastest), node.name)
             if best is None or candidate < best:
                 best = candidate
         if best is not None:
             return Decision(best[1], "best score", best[0])
+        # Nobody can take it: only now spend the time to say why.
+        reasons = [(n.name, self.eligible(job, n) or "") for n in nodes]
         return Decision(None, self._explain(job, nodes, reasons))
+
+    @staticmethod
+    def takes_work(node: NodeState) -> bool:
+        """Could this node take any job right now (ignoring what the job needs)?"""
+        return (
+            node.enabled
+            and not node.draining
+            and node.health in SCHEDULABLE
+            and node.free_slots > 0
+        )
 
     def _explain(
         self, job: Placement, nodes: Sequence[NodeState], reasons: Iterable[tuple[str, str]]
