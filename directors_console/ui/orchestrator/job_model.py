@@ -59,6 +59,7 @@ class JobTableModel(QAbstractTableModel):
         self._row_of: dict[str, int] = {}
         self._snaps: dict[str, ProgressSnapshot] = {}
         self._groups: dict[str, str] = {}
+        self._group_stats: dict[str, tuple[int, int]] = {}  # group -> (finished, total)
         self._pending: dict[str, Job] = {}
         self._dirty: set[str] = set()
         self.flush_timer = QTimer(self)
@@ -74,6 +75,7 @@ class JobTableModel(QAbstractTableModel):
         self.engine = engine
         self._rows = engine.queue.jobs()
         self._reindex()
+        self._count_groups()
         self._pending.clear()
         self.endResetModel()
 
@@ -101,6 +103,11 @@ class JobTableModel(QAbstractTableModel):
         pending, self._pending = self._pending, {}
         for job in pending.values():
             self._apply(job)
+        if any(job.group_id for job in pending.values()):
+            before = dict(self._group_stats)
+            self._count_groups()
+            changed = {g for g, stats in self._group_stats.items() if before.get(g) != stats}
+            self._dirty.update(j.id for j in self._rows if j.group_id in changed)
         dirty, self._dirty = self._dirty, set()
         rows = sorted(self._row_of[i] for i in dirty if i in self._row_of)
         if rows:
@@ -143,6 +150,15 @@ class JobTableModel(QAbstractTableModel):
         self.endMoveRows()
         self._dirty.add(job.id)
 
+    def _count_groups(self) -> None:
+        stats: dict[str, list[int]] = {}
+        for job in self._rows:
+            if job.group_id:
+                entry = stats.setdefault(job.group_id, [0, 0])
+                entry[0] += job.is_final
+                entry[1] += 1
+        self._group_stats = {g: (done, total) for g, (done, total) in stats.items()}
+
     def _reindex(self, start: int = 0) -> None:
         if start == 0:
             self._keys = [j.sort_key() for j in self._rows]
@@ -167,7 +183,8 @@ class JobTableModel(QAbstractTableModel):
         if label is None:
             label = self.engine.queue.group_label(job.group_id) or ""
             self._groups[job.group_id] = label
-        return label
+        done, total = self._group_stats.get(job.group_id, (0, 0))
+        return f"{label} · {done}/{total}" if total > 1 else label
 
     def _pin_problem(self, job: Job) -> str | None:
         """Why a job pinned to a node cannot go there now, in one short phrase."""
