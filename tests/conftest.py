@@ -63,6 +63,17 @@ class _LoopErrors:
         self.errors.append(f"{context.get('message')}: {exc!r}")
 
 
+_SESSION_LOOP: list[asyncio.AbstractEventLoop] = []
+
+
+@pytest.fixture(autouse=True)
+def _session_loop_is_current() -> None:
+    """Keep the session loop current: a test that calls ``asyncio.run`` (the headless
+    commands do) leaves no current loop behind, and widgets start tasks on it."""
+    if _SESSION_LOOP:
+        asyncio.set_event_loop(_SESSION_LOOP[0])
+
+
 @pytest.fixture(scope="session")
 def aloop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]:
     """The session's one event loop (qasync when Qt is available)."""
@@ -75,6 +86,7 @@ def aloop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]
     else:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    _SESSION_LOOP.append(loop)
     handler = _LoopErrors()
     loop.set_exception_handler(handler)
     loop._dc_errors = handler  # type: ignore[attr-defined]

@@ -62,6 +62,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             tasks=services.tasks,
             workers=services.workers,
             log_dir=paths.log_dir,
+            cache_dir=paths.cache_dir,
             apply_farm_nodes=services.apply_farm_nodes,
         )
     )

@@ -38,6 +38,11 @@ class TaskManager(QObject):
     def running(self) -> int:
         return len(self._tasks)
 
+    @property
+    def closing(self) -> bool:
+        """True once shutdown began: start no new background work."""
+        return self._closing
+
     def run_task(
         self, coro: Coroutine[Any, Any, T], owner: QObject | None = None, name: str = ""
     ) -> asyncio.Task[T]:

@@ -94,6 +94,12 @@ class ProjectService:
     # -- lifecycle ------------------------------------------------------------------------
 
     def new(self, folder: Path | str, name: str | None = None) -> Project:
+        project = self.create(folder, name)
+        self.activate(project)
+        return project
+
+    def create(self, folder: Path | str, name: str | None = None) -> Project:
+        """Make the project's folder and file without making it current (safe in a thread)."""
         path = _checked_folder(folder)
         if (path / PROJECT_FILE).exists():
             raise ProjectError(
@@ -108,10 +114,19 @@ class ProjectService:
             raise ProjectError(f"Cannot create the project folder {path}: {exc}") from exc
         project = Project(path, ProjectFile(name=(name or path.name or "Untitled").strip()))
         self._write(project)
-        self._activate(project)
         return project
 
     def open(self, folder: Path | str) -> OpenResult:
+        result = self.read(folder)
+        self.activate(result.project)
+        return result
+
+    def read(self, folder: Path | str) -> OpenResult:
+        """Open a project's file without making it current (blocking; safe in a thread).
+
+        Subscribers of :attr:`current` are widgets, so :meth:`activate` must run on the
+        event-loop thread.
+        """
         path = _checked_folder(folder)
         if path.name == PROJECT_FILE and path.is_file():
             path = path.parent
@@ -144,8 +159,11 @@ class ProjectService:
             (path / GALLERY_DIR).mkdir(exist_ok=True)
         except OSError as exc:
             log.warning("cannot create %s: %s", path / GALLERY_DIR, exc)
-        self._activate(project)
         return OpenResult(project, notice)
+
+    def activate(self, project: Project) -> None:
+        """Make a project returned by :meth:`read` current (event-loop thread only)."""
+        self._activate(project)
 
     def save(self) -> Project:
         project = self.current.value

@@ -11,8 +11,9 @@ import base64
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,9 @@ class WindowServices:
     tasks: TaskManager
     workers: Workers
     log_dir: Path
+    cache_dir: Path = field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "directors-console"
+    )
     apply_farm_nodes: Callable[[], None] = lambda: None  # after editing settings' nodes
 
 
@@ -93,7 +97,12 @@ class MainWindow(QMainWindow):
         self.pages: list[TabPage] = [
             PromptStudioTab(projects, services.bus, services.tasks, services.workers),
             StoryboardTab(
-                projects, project_actions, services.bus, services.tasks, services.workers
+                projects,
+                project_actions,
+                services.bus,
+                services.tasks,
+                services.workers,
+                user_templates_dir=services.settings.folder / "templates",
             ),
             OrchestratorTab(
                 projects,
@@ -102,7 +111,14 @@ class MainWindow(QMainWindow):
                 services.workers,
                 self._farm_nodes_changed,
             ),
-            GalleryTab(projects, project_actions),
+            GalleryTab(
+                projects,
+                project_actions,
+                services.bus,
+                services.tasks,
+                services.workers,
+                services.cache_dir,
+            ),
             VideoTab(projects, project_actions),
         ]
         for page in self.pages:
@@ -306,10 +322,13 @@ class MainWindow(QMainWindow):
     def new_project(self, folder: str) -> None:
         async def work() -> None:
             try:
-                await self.services.workers.in_thread(self.services.projects.new, folder)
+                project = await self.services.workers.in_thread(
+                    self.services.projects.create, folder
+                )
             except ProjectError as exc:
                 self.show_error("Could not create the project", str(exc))
                 return
+            self.services.projects.activate(project)
             self.statusBar().showMessage(f"Created project in {folder}", 5000)
 
         self.services.tasks.run_task(work(), self, "New project")
@@ -317,14 +336,16 @@ class MainWindow(QMainWindow):
     def open_project(self, folder: str | Path) -> None:
         async def work() -> None:
             try:
+                # Read in a thread, activate here: tabs handle ``current`` on this thread.
                 result: OpenResult = await self.services.workers.in_thread(
-                    self.services.projects.open, folder
+                    self.services.projects.read, folder
                 )
             except ProjectError as exc:
                 self.show_error("Could not open the project", str(exc))
                 if not await self.services.workers.in_thread(Path(folder).exists):
                     self.services.projects.forget_recent(folder)
                 return
+            self.services.projects.activate(result.project)
             if result.notice:
                 self.show_error("The project file was repaired", result.notice, warning=True)
 

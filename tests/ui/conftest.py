@@ -13,6 +13,12 @@ from directors_console.app.services import Services, build_services
 from directors_console.ui.main_window import MainWindow, WindowServices
 
 
+@pytest.fixture(autouse=True)
+def _event_loop(aloop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+    """Widgets start background tasks (e.g. on first show): they need the session loop."""
+    return aloop
+
+
 @pytest.fixture
 def services(config_dir: Path, aloop: asyncio.AbstractEventLoop) -> Iterator[Services]:
     built = build_services(AppPaths.resolve(config_dir))

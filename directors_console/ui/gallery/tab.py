@@ -1,15 +1,348 @@
-"""The Gallery tab page."""
+"""The Gallery tab: folder tree, thumbnail grid, detail panel, trash bin, lightbox.
+
+It follows the current project: with none open it shows what to do; with one open it
+scans the folder tree, lists the chosen folder (cancelling the previous listing),
+keeps the search index up to date in the background with visible progress, and turns
+user actions into calls on a :class:`GallerySession`. It owns no domain state.
+"""
 
 from __future__ import annotations
 
-from directors_console.ui.common.intro_tab import IntroTab
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from directors_console.bridge.tasks import TaskManager
+from directors_console.bridge.threads import Workers
+from directors_console.core.events import EventBus, Subscription, UserNotice
+from directors_console.core.gallery.scanner import CancelToken, FileEntry
+from directors_console.core.gallery.search import SearchQuery
+from directors_console.core.project import Project, ProjectService
+from directors_console.ui.common.empty_state import EmptyState
+from directors_console.ui.gallery.actions import GalleryActions
+from directors_console.ui.gallery.detail import DetailPanel
+from directors_console.ui.gallery.filterbar import FilterBar
+from directors_console.ui.gallery.folders import Breadcrumb, FolderTree
+from directors_console.ui.gallery.grid import FileModel, GalleryGrid
+from directors_console.ui.gallery.overlays import Lightbox, TrashView
+from directors_console.ui.gallery.session import GallerySession
+from directors_console.ui.gallery.thumbs import ThumbnailLoader
+
+log = logging.getLogger(__name__)
 
 
-class GalleryTab(IntroTab):
+class GalleryTab(GalleryActions):
     tab_id = "gallery"
     title = "Gallery"
-    needs_project = True
     purpose = (
         "Browse and manage the media in your project folders: folder tree, ratings, "
-        "tags, metadata search, duplicates, safe move/rename and trash with restore."
+        "tags, metadata search, safe move/rename and trash with restore."
     )
+
+    # The project may change on a worker thread; a queued signal brings it to ours.
+    _project_changed = Signal(object)
+
+    def __init__(
+        self,
+        projects: ProjectService,
+        project_actions: list[QAction],
+        bus: EventBus,
+        tasks: TaskManager,
+        workers: Workers,
+        cache_dir: Path,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bus = bus
+        self.tasks = tasks
+        self.workers = workers
+        self.cache_dir = cache_dir
+        self.session: GallerySession | None = None
+        self.folder = ""
+        self.listing: list[FileEntry] = []
+        self._list_cancel = CancelToken()
+        self._list_task: asyncio.Task[None] | None = None
+        self._index_cancel = CancelToken()
+        self._search_task: asyncio.Task[None] | None = None
+        self.loader = ThumbnailLoader(cache_dir, tasks, workers, self)
+        self._build(project_actions)
+        self._project_changed.connect(self._on_project)
+        self._sub: Subscription = projects.current.subscribe(
+            self._project_changed.emit, call_now=True
+        )
+        self.destroyed.connect(self._sub.cancel)
+
+    def _build(self, project_actions: list[QAction]) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages)
+        self.empty = EmptyState(
+            self.title, f"{self.purpose}\n\nOpen or create a project to begin.", project_actions
+        )
+        self.pages.addWidget(self.empty)
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(6, 6, 6, 6)
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.apply_filters)
+        self.filters.trash_clicked.connect(self.show_trash)
+        body_layout.addWidget(self.filters)
+        self.breadcrumb = Breadcrumb()
+        self.breadcrumb.folder_clicked.connect(self._crumb_clicked)
+        crumbs = QHBoxLayout()
+        crumbs.addWidget(self.breadcrumb, 1)
+        crumbs.addWidget(self.filters.progress)
+        crumbs.addWidget(self.filters.status)
+        body_layout.addLayout(crumbs)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.tree = FolderTree()
+        self.tree.folder_selected.connect(self.select_folder)
+        self.tree.files_dropped.connect(self.move_rels)
+        self.model = FileModel(self.loader, self._rel, self._rating)
+        self.grid = GalleryGrid(self.model)
+        self.grid.customContextMenuRequested.connect(self._context_menu)
+        self.grid.rate_requested.connect(lambda s: self.rate(self._selected(), s))
+        self.grid.trash_requested.connect(lambda: self.trash(self._selected()))
+        self.grid.rename_requested.connect(self._rename_current)
+        self.grid.lightbox_requested.connect(self.open_lightbox)
+        self.grid.activated.connect(lambda _i: self.open_lightbox())
+        self.grid.selectionModel().currentChanged.connect(lambda _c, _p: self._show_current())
+        self.trash_view = TrashView()
+        self.trash_view.restore_requested.connect(self.restore)
+        self.trash_view.empty_requested.connect(self.empty_trash)
+        self.trash_view.closed.connect(lambda: self.center.setCurrentWidget(self.grid))
+        self.center = QStackedWidget()
+        self.center.addWidget(self.grid)
+        self.center.addWidget(self.trash_view)
+        self.detail = DetailPanel()
+        self.detail.rate.connect(lambda s: self.rate(self._selected(), s))
+        detail_scroll = QScrollArea()
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        detail_scroll.setWidget(self.detail)
+        for widget in (self.tree, self.center, detail_scroll):
+            self.splitter.addWidget(widget)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 800, 300])
+        body_layout.addWidget(self.splitter, 1)
+        self.pages.addWidget(body)
+        self.body = body
+        self.lightbox = Lightbox(self)
+        self.lightbox.step.connect(self._lightbox_step)
+
+        self._relist_timer = QTimer(self)
+        self._relist_timer.setSingleShot(True)
+        self._relist_timer.setInterval(300)
+        self._relist_timer.timeout.connect(self.relist)
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.directoryChanged.connect(lambda _p: self._relist_timer.start())
+        self._reindex_timer = QTimer(self)
+        self._reindex_timer.setSingleShot(True)
+        self._reindex_timer.setInterval(2000)
+        self._reindex_timer.timeout.connect(self.update_index)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.lightbox.setGeometry(self.rect())
+
+    def _crumb_clicked(self, rel: str) -> None:
+        self.tree.select_folder(rel)
+
+    # -- helpers for the model --------------------------------------------------------
+
+    def _rel(self, path: str) -> str:
+        return self.session.rel(path) if self.session else path
+
+    def _rating(self, path: str) -> int:
+        return self.session.rating(path) if self.session else 0
+
+    def _selected(self) -> list[str]:
+        return [e.path for e in self.grid.selected_entries()]
+
+    # -- project ----------------------------------------------------------------------
+
+    def _on_project(self, project: Project | None) -> None:
+        old = self.session
+        self.session = None
+        self._index_cancel.cancel()
+        self._list_cancel.cancel()
+        self.loader.forget()
+        self.model.set_entries([])
+        self.detail.clear()
+        if self.watcher.directories():
+            self.watcher.removePaths(self.watcher.directories())
+        if old is not None:
+            self.tasks.run_task(old.close(), None, "Close gallery")
+        for button in self.empty.buttons:
+            button.setVisible(project is None)
+        hint = "Open or create a project to begin."
+        if project is not None:
+            hint = f"Project: {project.name} — {project.folder}"
+        self.empty.set_text(self.title, f"{self.purpose}\n\n{hint}")
+        if project is None:
+            self.pages.setCurrentWidget(self.empty)
+            return
+        self.pages.setCurrentWidget(self.body)
+        self.center.setCurrentWidget(self.grid)
+        session = GallerySession(project.folder, self.cache_dir, self.workers, self.bus)
+        self.session = session
+        self.folder = ""
+        self.tasks.run_task(self._open(session, project), self, "Open gallery")
+
+    async def _open(self, session: GallerySession, project: Project) -> None:
+        await session.open()
+        if session is not self.session:
+            return
+        if session.store.problems:
+            self.bus.publish(UserNotice("Gallery data repaired", session.store.problems[0]))
+        await self.refresh_tree()
+        self.update_index()
+
+    async def refresh_tree(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        root = await session.scan_tree()
+        if session is self.session:
+            self.tree.show_tree(root, session.root)
+
+    # -- listing ----------------------------------------------------------------------
+
+    def select_folder(self, rel: str) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.folder = rel
+        self.breadcrumb.show_folder(session.root.name, rel)
+        if self.watcher.directories():
+            self.watcher.removePaths(self.watcher.directories())
+        self.watcher.addPath(str(session.abs(rel)))
+        self.center.setCurrentWidget(self.grid)
+        self.relist(keep_selection=False)
+
+    def relist(self, keep_selection: bool = True) -> None:
+        session = self.session
+        if session is None:
+            return
+        self._list_cancel.cancel()
+        if self._list_task is not None:
+            self._list_task.cancel()
+        self._list_cancel = token = CancelToken()
+        if not keep_selection:
+            self.loader.forget()
+        self._list_task = self.tasks.run_task(
+            self._list(session, self.folder, token, keep_selection), self, "List folder"
+        )
+
+    async def _list(
+        self, session: GallerySession, rel: str, token: CancelToken, keep_selection: bool
+    ) -> None:
+        listing = await session.list_folder(rel, token)
+        if token.cancelled or session is not self.session:
+            return
+        self.listing = listing.files
+        if listing.problem:
+            self.bus.publish(UserNotice("Folder not readable", listing.problem, "warning"))
+        if not self.filters.words():
+            self._show_entries(self._filtered(self.listing), keep_selection)
+
+    def _filtered(self, entries: list[FileEntry]) -> list[FileEntry]:
+        kind = self.filters.kind()
+        least = self.filters.rating_min()
+        return [
+            e
+            for e in entries
+            if (e.kind == kind if kind else e.kind != "other")
+            and (not least or self._rating(e.path) >= least)
+        ]
+
+    def _show_entries(self, entries: list[FileEntry], keep_selection: bool = False) -> None:
+        current = self.grid.current_entry()
+        self.model.set_entries(entries)
+        if keep_selection and current is not None:
+            self.grid.select_path(current.path)
+        self._show_current()
+
+    def apply_filters(self) -> None:
+        if self._search_task is not None:
+            self._search_task.cancel()
+        self.center.setCurrentWidget(self.grid)
+        words = self.filters.words()
+        if not words:
+            self._show_entries(self._filtered(self.listing))
+            return
+        query = SearchQuery(
+            words=words,
+            rating_min=self.filters.rating_min(),
+            kind=self.filters.kind(),
+            limit=5000,
+        )
+        self._search_task = self.tasks.run_task(self._search(query), self, "Search")
+
+    async def _search(self, query: SearchQuery) -> None:
+        session = self.session
+        if session is None:
+            return
+        entries = await session.search(query)
+        if session is self.session and query.words == self.filters.words():
+            self._show_entries(entries)
+            self.filters.set_status(f"{len(entries)} match{'es' * (len(entries) != 1)}")
+
+    # -- detail -----------------------------------------------------------------------
+
+    def _show_current(self) -> None:
+        entry = self.grid.current_entry()
+        session = self.session
+        if entry is None or session is None:
+            self.detail.clear()
+            return
+        self.detail.show_entry(entry, session.rating(entry.path), session.tags_of(entry.path))
+        self.tasks.run_task(self._load_metadata(session, entry), self, "Read metadata")
+
+    async def _load_metadata(self, session: GallerySession, entry: FileEntry) -> None:
+        meta = await session.metadata(entry.path)
+        current = self.grid.current_entry()
+        if current is not None and current.path == entry.path:
+            self.detail.show_metadata(meta)
+
+    # -- index ------------------------------------------------------------------------
+
+    def update_index(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        self._index_cancel.cancel()
+        self._index_cancel = token = CancelToken()
+        self.tasks.run_task(self._update_index(session, token), self, "Update search index")
+
+    async def _update_index(self, session: GallerySession, token: CancelToken) -> None:
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:  # called in the worker thread
+            loop.call_soon_threadsafe(self.filters.show_progress, done, total)
+
+        self.filters.show_progress(0, 0)
+        try:
+            report = await session.update_index(progress, token)
+        finally:
+            if session is self.session:
+                self.filters.show_progress(-1, -1)
+        if session is self.session and not report.cancelled:
+            total = report.added + report.changed + report.unchanged
+            self.filters.set_status(f"{total} files indexed")
+            if self.filters.words():
+                self.apply_filters()

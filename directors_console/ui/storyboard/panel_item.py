@@ -70,6 +70,7 @@ class PanelItem(QGraphicsItem):
         super().__init__()
         self.model = panel
         self.image: QImage | None = None
+        self.progress: float | None = None  # 0..1 while the panel renders
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(False)
@@ -91,6 +92,11 @@ class PanelItem(QGraphicsItem):
     def set_image(self, image: QImage | None) -> None:
         self.image = image
         self.update()
+
+    def set_progress(self, fraction: float | None) -> None:
+        if fraction != self.progress:
+            self.progress = fraction
+            self.update()
 
     def scene_rect(self) -> QRectF:
         return QRectF(self.pos(), self.size_rect().size())
@@ -158,6 +164,7 @@ class PanelItem(QGraphicsItem):
         painter.restore()
         self._paint_header(painter)
         self._paint_image(painter)
+        self._paint_progress(painter)
         self._paint_footer(painter)
         if self.isSelected():
             painter.setPen(QPen(SELECTED, 2.5))
@@ -216,6 +223,16 @@ class PanelItem(QGraphicsItem):
         text = "No image yet" if self.model.image is None else "Image not found"
         painter.drawText(area, Qt.AlignmentFlag.AlignCenter, text)
 
+    def _paint_progress(self, painter: QPainter) -> None:
+        if self.model.status is not PanelStatus.GENERATING:
+            return
+        area = self.image_rect()
+        track = QRectF(area.left(), area.bottom() - 4, area.width(), 4)
+        painter.fillRect(track, QColor(0, 0, 0, 140))
+        done = QRectF(track)
+        done.setWidth(track.width() * max(0.0, min(1.0, self.progress or 0.0)))
+        painter.fillRect(done, STATUS_COLOURS[PanelStatus.GENERATING])
+
     def _paint_footer(self, painter: QPainter) -> None:
         top = self.model.height - FOOTER
         status = self.model.status
@@ -229,9 +246,14 @@ class PanelItem(QGraphicsItem):
         font.setBold(False)
         painter.setFont(font)
         label = self.model.status_text or status.value.capitalize()
-        if self.model.history:
+        if status is PanelStatus.GENERATING and self.progress is not None:
+            label += f" · {round(self.progress * 100)} %"
+        elif self.model.history:
             label += f" · v{max(h.version for h in self.model.history)}"
         text_rect = QRectF(PAD + 14, top, self.model.width - 2 * PAD - 14 - HANDLE, FOOTER)
+        label = painter.fontMetrics().elidedText(
+            label, Qt.TextElideMode.ElideRight, int(text_rect.width())
+        )
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, label)
         if not self.model.locked:
             h = self.handle_rect()

@@ -5,7 +5,11 @@ project it loads the board through the core :class:`StoryboardStore`, shows it o
 :class:`BoardView`, turns toolbar actions and shortcuts into undo commands on the
 tab's ``undo_stack``, and autosaves the board about a second after the last change
 (in a worker thread). Images load in a worker thread too. Moved or renamed files
-(``FilesRenamed``) update panel paths.
+(``FilesRenamed``) update panel paths. The generate sidebar (left) and the progress
+sidebar (right) belong to a :class:`GenerationController`; once the window hands the
+tab the running farm (``attach_farm``) the selected panels can be rendered. Prompts
+(``SendPrompt``) and reference images (``SendReferenceImage``) sent from other tabs
+land on the selected panels, or on a new panel when none is selected.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QHideEvent, QImage, QKeySequence
+from PySide6.QtGui import QAction, QHideEvent, QImage, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QSizePolicy,
@@ -28,23 +34,44 @@ from PySide6.QtWidgets import (
 
 from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
-from directors_console.core.events import EventBus, FilesRenamed, Subscription, UserNotice
+from directors_console.core.data_paths import templates_dir
+from directors_console.core.events import (
+    EventBus,
+    FilesRenamed,
+    SendPrompt,
+    SendReferenceImage,
+    Subscription,
+    UserNotice,
+)
 from directors_console.core.project import Project, ProjectService
 from directors_console.core.storage import JsonDict, StorageError
+from directors_console.core.storyboard.generate import (
+    add_reference,
+    schedulable_nodes,
+    set_panel_prompt,
+)
 from directors_console.core.storyboard.layout import Edge, align, distribute, grid_positions
 from directors_console.core.storyboard.model import DEFAULT_HEIGHT, DEFAULT_WIDTH, Panel
 from directors_console.core.storyboard.naming import NamingError
 from directors_console.core.storyboard.store import StoryboardStore, apply_moves, rename_panel
+from directors_console.core.templates import AngleLibrary, Template, TemplateLoader
 from directors_console.ui.common.empty_state import EmptyState
 from directors_console.ui.common.tab_page import TabPage
+from directors_console.ui.common.template_import import TemplateImportDialog
 from directors_console.ui.storyboard.canvas import BoardView
 from directors_console.ui.storyboard.commands import (
     AddPanels,
     RemovePanels,
     RenamePanel,
+    SetField,
     SetGeometry,
 )
+from directors_console.ui.storyboard.generation import GenerationController
+from directors_console.ui.storyboard.print_dialog import PrintDialog
 from directors_console.ui.storyboard.scene import BoardScene, Geometry
+
+if TYPE_CHECKING:  # the engine (and httpx) load with the farm, after start-up
+    from directors_console.core.farm.engine import FarmEngine
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +118,10 @@ class StoryboardTab(TabPage):
         tasks: TaskManager,
         workers: Workers,
         parent: QWidget | None = None,
+        *,
+        templates: TemplateLoader | None = None,
+        angles: AngleLibrary | None = None,
+        user_templates_dir: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.projects = projects
@@ -105,16 +136,42 @@ class StoryboardTab(TabPage):
         self.save_count = 0
 
         self.scene = BoardScene()
+        # Owned by the tab: a scene collected by Python after the tab deselects its items
+        # in ~QGraphicsScene and calls the tab's slots on a dead scene.
+        self.scene.setParent(self)
         self.view = BoardView(self.scene, self.undo_stack)
         self.toolbar = QToolBar("Storyboard")
         self.toolbar.setObjectName("StoryboardToolbar")
         self._build_actions()
-        canvas = QWidget()
-        canvas_layout = QVBoxLayout(canvas)
+        self.templates = templates or TemplateLoader(templates_dir(), user_templates_dir)
+        # Imported templates go where the loader reads the user's templates.
+        self.user_templates_dir = self.templates.user_dir or user_templates_dir
+        self.import_dialog: TemplateImportDialog | None = None
+        given = templates is not None and angles is not None
+        self.generation = GenerationController(
+            self.scene,
+            tasks,
+            self.notify,
+            list(self.templates.load_all().values()) if given else [],
+            angles if given else None,
+            self,
+        )
+        # Templates and angles are files: read them in a worker after the first paint,
+        # not while the window is being built.
+        self._library_requested = given
+        middle = QWidget()
+        canvas_layout = QVBoxLayout(middle)
         canvas_layout.setContentsMargins(0, 0, 0, 0)
         canvas_layout.setSpacing(0)
         canvas_layout.addWidget(self.toolbar)
         canvas_layout.addWidget(self.view)
+        canvas = QWidget()
+        row = QHBoxLayout(canvas)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.generation.sidebar)
+        row.addWidget(middle, 1)
+        row.addWidget(self.generation.progress)
         self.empty = EmptyState(self.title, PURPOSE, project_actions)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
@@ -132,12 +189,41 @@ class StoryboardTab(TabPage):
         self.scene.image_wanted.connect(self._load_image)
         self.scene.selectionChanged.connect(self._update_actions)
         self.view.rename_requested.connect(self.rename)
+        sidebar = self.generation.sidebar
+        sidebar.import_requested.connect(self.open_import)
+        if self.user_templates_dir is None:
+            sidebar.import_button.setEnabled(False)
+            sidebar.import_button.setToolTip("No folder for your own templates is set")
 
         self._subs: list[Subscription] = [
             projects.current.subscribe(self._on_project, call_now=True),
             bus.subscribe(FilesRenamed, self._on_files_renamed),
+            bus.subscribe(SendPrompt, self._on_send_prompt),
+            bus.subscribe(SendReferenceImage, self._on_send_reference),
         ]
         self.destroyed.connect(self._cancel_subs)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.load_library()
+
+    def load_library(self) -> None:
+        """Read the templates and angles off the UI thread (once)."""
+        if self._library_requested:
+            return
+        self._library_requested = True
+        loader = self.templates
+
+        async def load() -> None:
+            def read() -> tuple[list[Template], AngleLibrary]:
+                return list(loader.load_all().values()), AngleLibrary.load()
+
+            templates, angles = await self.workers.in_thread(read)
+            self.generation.set_library(templates, angles)
+            for error in loader.errors:
+                self.notify(f"Template not loaded: {error}")
+
+        self.tasks.run_task(load(), self, "Load workflow templates")
 
     def _cancel_subs(self, *_args: object) -> None:
         for sub in self._subs:
@@ -183,6 +269,14 @@ class StoryboardTab(TabPage):
         bar.addActions([*self.align_actions, self.act_dist_h, self.act_dist_v])
         bar.addSeparator()
         bar.addAction(self.act_fit)
+        # Print/export (print_dialog.py).
+        self.act_export = self._action(
+            "Export…", self.open_export, "Ctrl+P", "Print, PDF, contact sheet, shot list"
+        )
+        self.act_export.setObjectName("StoryboardExport")
+        self.export_dialog: PrintDialog | None = None
+        bar.addSeparator()
+        bar.addAction(self.act_export)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -206,6 +300,64 @@ class StoryboardTab(TabPage):
             text += f" · {count} selected"
         self.count_label.setText(text)
 
+    def open_export(self) -> PrintDialog | None:
+        """Show the (non-modal) print and export dialog for the open project."""
+        project = self.project
+        if project is None:
+            return None
+        dialog = self.export_dialog
+        if dialog is None or dialog.folder != project.folder:
+            if dialog is not None:
+                dialog.close()
+                dialog.deleteLater()
+            dialog = PrintDialog(
+                lambda: self.scene.board,
+                project.folder,
+                project.name,
+                self.tasks,
+                self.workers,
+                self.bus,
+                self,
+            )
+            self.export_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.refresh_preview()
+        return dialog
+
+    def open_import(self) -> TemplateImportDialog | None:
+        """Show the (non-modal) workflow import dialog; saved templates join the picker."""
+        if self.user_templates_dir is None:
+            return None
+        if self.import_dialog is None:
+            dialog = TemplateImportDialog(
+                self.user_templates_dir,
+                self.tasks,
+                self.workers,
+                self,
+                object_info_provider=self._object_info,
+            )
+            dialog.template_saved.connect(self._template_imported)
+            self.import_dialog = dialog
+        self.import_dialog.show()
+        self.import_dialog.raise_()
+        return self.import_dialog
+
+    async def _object_info(self) -> JsonDict | None:
+        """The node list of an online render node (editor workflows need one to convert)."""
+        engine = self.generation.engine
+        if engine is None:
+            return None
+        online = schedulable_nodes(n.state for n in engine.nodes.values())
+        if not online:
+            return None
+        return await engine.nodes[online[0]].client.object_info()
+
+    def _template_imported(self, path: Path) -> None:
+        self.notify(f"Template imported: {path.name}", "info")
+        self._library_requested = False
+        self.load_library()
+
     def notify(self, text: str, level: str = "warning") -> None:
         self.bus.publish(UserNotice("Storyboard", text, level))
 
@@ -217,9 +369,12 @@ class StoryboardTab(TabPage):
             self.save_now()
         self.view.cancel_rename()
         self.undo_stack.clear()
+        if self.export_dialog is not None:  # it shows the previous project's board
+            self.export_dialog.close()
         self.project = project
         if project is None:
             self.scene.set_board(self.scene.board.__class__(), None)
+            self.generation.set_project(None)
             for button in self.empty.buttons:
                 button.setVisible(True)
             self.empty.set_text(self.title, f"{PURPOSE}\n\nOpen or create a project to begin.")
@@ -231,20 +386,21 @@ class StoryboardTab(TabPage):
         self.empty.set_text(self.title, f"{PURPOSE}\n\n{hint}")
         loaded = self.store.load(project)
         self.scene.set_board(loaded.board, project.folder)
+        self.generation.set_project(project)
         if loaded.notice:
             self.notify(loaded.notice)
         self.stack.setCurrentIndex(1)
         self._update_actions()
         QTimer.singleShot(0, self.view.fit_all)
 
-    def save_now(self) -> None:
-        """Remember the board in the project and write it in a worker thread."""
+    def save_now(self, blocking: bool = False) -> None:
+        """Remember the board in the project and write it in a worker thread (or here)."""
         project = self.project
         if project is None:
             return
         doc: JsonDict = self.store.snapshot(self.scene.board)
         self.store.remember(project, doc)
-        if _loop_running():
+        if _loop_running() and not blocking:
             try:
                 self.tasks.run_task(self._write(project.file, doc), self, "Saving the storyboard")
                 return
@@ -261,7 +417,9 @@ class StoryboardTab(TabPage):
         # Leaving the tab or closing the window: do not wait out the autosave delay.
         if self.save_timer.isActive():
             self.save_timer.stop()
-            self.save_now()
+            # Closing the window: shutdown cancels queued tasks, so a last edit made
+            # less than a second before would be lost; write it here and now.
+            self.save_now(blocking=not self.window().isVisible())
         super().hideEvent(event)
 
     async def _write(self, file: Path, doc: JsonDict) -> None:
@@ -282,6 +440,55 @@ class StoryboardTab(TabPage):
             for panel in self.scene.board.panels:
                 self.scene.refresh(panel.id)
                 self.scene.request_image(panel)
+
+    # -- the render farm and other tabs ----------------------------------------------------------
+
+    def attach_farm(self, engine: FarmEngine) -> None:
+        self.generation.attach_farm(engine)
+
+    def _targets(self, what: str) -> list[Panel]:
+        """The selected panels, or a new one (undoable) when none is selected."""
+        ids = set(self.scene.selected_ids())
+        panels = [p for p in self.scene.board.panels if p.id in ids]
+        if panels:
+            return panels
+        panel = self.add_panel()
+        if panel is None:
+            return []
+        self.undo_stack.command(self.undo_stack.index() - 1).setText(f"Add {panel.name} ({what})")
+        made = self.scene.board.get(panel.id)
+        return [made] if made is not None else []
+
+    def _on_send_prompt(self, event: SendPrompt) -> None:
+        if event.target != self.tab_id or self.project is None:
+            return
+        panels = self._targets("prompt")
+        for panel in panels:
+            set_panel_prompt(panel, event.prompt, event.negative)
+            self.scene.refresh(panel.id)
+        self.generation.sidebar.set_prompt(event.prompt, event.negative)
+        if panels:
+            names = ", ".join(p.name for p in panels)
+            self.notify(f"Prompt set on {names}.", "info")
+
+    def _on_send_reference(self, event: SendReferenceImage) -> None:
+        if event.target != self.tab_id or self.project is None:
+            return
+        panels = self._targets("reference")
+        before: dict[str, object] = {}
+        after: list[str] = []
+        for panel in panels:
+            probe = panel.model_copy(deep=True)
+            if add_reference(probe, event.path, self.project.folder):
+                before[panel.id] = list(panel.references)
+                after = probe.references
+        if before and len(before) == 1:
+            self.undo_stack.push(SetField(self.scene, "references", before, after, "Add reference"))
+        else:
+            for panel in panels:
+                if add_reference(panel, event.path, self.project.folder):
+                    self.scene.refresh(panel.id)
+        self.generation.update_state()
 
     # -- edits -----------------------------------------------------------------------------------
 
