@@ -40,6 +40,10 @@ STATUS_COLOURS = {
 }
 
 
+# Below this scale a panel is drawn as a thumbnail-like block (see _paint_overview).
+OVERVIEW_LOD = 0.35
+
+
 class Hit(Enum):
     NONE = 0
     HEADER = 1
@@ -70,6 +74,7 @@ class PanelItem(QGraphicsItem):
         super().__init__()
         self.model = panel
         self.image: QImage | None = None
+        self._overview_image: QImage | None = None  # small copy for far zoom levels
         self.progress: float | None = None  # 0..1 while the panel renders
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -91,6 +96,7 @@ class PanelItem(QGraphicsItem):
 
     def set_image(self, image: QImage | None) -> None:
         self.image = image
+        self._overview_image = None
         self.update()
 
     def set_progress(self, fraction: float | None) -> None:
@@ -153,8 +159,11 @@ class PanelItem(QGraphicsItem):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         rect = self.size_rect()
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < OVERVIEW_LOD:
+            self._paint_overview(painter, rect)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         outline = QPainterPath()
         outline.addRoundedRect(rect, 6, 6)
         painter.fillPath(outline, BODY)
@@ -172,6 +181,30 @@ class PanelItem(QGraphicsItem):
             painter.setPen(QPen(QColor("#3c3f47"), 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, 6, 6)
+
+    def _paint_overview(self, painter: QPainter, rect: QRectF) -> None:
+        """Zoomed far out (the whole board in view): text would be a few pixels high, so
+        only the panel, its header band, its image and the selection are drawn, fast."""
+        painter.fillRect(rect, BODY)
+        painter.fillRect(self.header_rect(), SELECTED if self.isSelected() else HEADER_BG)
+        area = self.image_rect()
+        painter.fillRect(area, IMAGE_BG)
+        if self.image is not None and not self.image.isNull():
+            if self._overview_image is None:
+                # A tiny copy: scaling the full image for every panel on every zoom step
+                # is what makes the overview slow.
+                self._overview_image = self.image.scaledToWidth(
+                    64, Qt.TransformationMode.FastTransformation
+                )
+            small = self._overview_image
+            size = small.size().toSizeF().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRectF(QPointF(0, 0), size)
+            target.moveCenter(area.center())
+            painter.drawImage(target, small)
+        if self.isSelected():
+            painter.setPen(QPen(SELECTED, 0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect)
 
     def _paint_header(self, painter: QPainter) -> None:
         font = QFont(painter.font())
