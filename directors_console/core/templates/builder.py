@@ -90,6 +90,7 @@ class WorkflowBuilder:
         prompts: Prompts | Mapping[str, str | None] | None = None,
         *,
         loras: Sequence[LoraLike] | Mapping[str, Sequence[LoraLike]] = (),
+        remove_loras: Sequence[str] = (),
         images: Mapping[str, ImageValue] | None = None,
         angle: Angle | None = None,
         filename_prefix: str | None = None,
@@ -101,6 +102,7 @@ class WorkflowBuilder:
             values,
             prompts,
             loras=loras,
+            remove_loras=remove_loras,
             images=images,
             angle=angle,
             filename_prefix=filename_prefix,
@@ -114,6 +116,7 @@ class WorkflowBuilder:
         prompts: Prompts | Mapping[str, str | None] | None = None,
         *,
         loras: Sequence[LoraLike] | Mapping[str, Sequence[LoraLike]] = (),
+        remove_loras: Sequence[str] = (),
         images: Mapping[str, ImageValue] | None = None,
         angle: Angle | None = None,
         filename_prefix: str | None = None,
@@ -123,6 +126,11 @@ class WorkflowBuilder:
         prompt: dict[str, Any] = copy.deepcopy(self.template.workflow)
         problems: list[str] = []
         warnings: list[str] = []
+        for node_id in remove_loras:
+            try:
+                remove_lora(prompt, node_id)
+            except ValueError as exc:
+                problems.append(str(exc))
         self._apply_values(prompt, values or {}, problems)
         self._apply_prompts(prompt, _as_prompts(prompts), angle, problems, warnings)
         self._apply_images(prompt, images or {}, problems)
@@ -371,3 +379,29 @@ def _as_lora(item: LoraLike, problems: list[str]) -> Lora | None:
             problems.append(f"LoRA {item.name}: {label} strength {value!r} is not in ±100")
             return None
     return item
+
+
+LORA_LOADERS = {"LoraLoader": ("model", "clip"), "LoraLoaderModelOnly": ("model",)}
+
+
+def remove_lora(prompt: dict[str, Any], node_id: str) -> None:
+    """Take a LoRA loader out of a workflow: whatever read its MODEL (and CLIP) output
+    reads the loader's own model (and clip) source instead; then the node goes."""
+    node = prompt.get(node_id)
+    if not isinstance(node, dict) or node.get("class_type") not in LORA_LOADERS:
+        raise ValueError(f"node {node_id!r} is not a LoRA loader in this workflow")
+    sources: dict[int, Any] = {}
+    for slot, name in enumerate(LORA_LOADERS[node["class_type"]]):
+        link = node.get("inputs", {}).get(name)
+        if not (isinstance(link, list) and len(link) == 2):
+            raise ValueError(f"LoRA loader {node_id!r} has no {name} input to pass through")
+        sources[slot] = list(link)
+    for other_id, other in prompt.items():
+        if other_id == node_id or not isinstance(other, dict):
+            continue
+        for key, value in other.get("inputs", {}).items():
+            if isinstance(value, list) and len(value) == 2 and str(value[0]) == node_id:
+                if value[1] not in sources:
+                    raise ValueError(f"node {other_id!r} reads output {value[1]} of {node_id!r}")
+                other["inputs"][key] = list(sources[value[1]])
+    del prompt[node_id]

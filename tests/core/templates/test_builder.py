@@ -346,3 +346,29 @@ def test_prompt_problems_lists_what_a_server_would_reject(object_info: ObjectInf
     assert "cfg (KSampler): 'x' is not a number" in text
     assert "'warp' is not one of" in text
     assert "required input positive is missing" in text
+
+
+def test_removing_a_lora_rewires_its_consumers() -> None:
+    from directors_console.core.templates.builder import remove_lora
+
+    prompt = {
+        "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "a.safetensors"}},
+        "2": {
+            "class_type": "LoraLoader",
+            "inputs": {"model": ["1", 0], "clip": ["1", 1], "lora_name": "x.safetensors"},
+        },
+        "3": {
+            "class_type": "LoraLoaderModelOnly",
+            "inputs": {"model": ["2", 0], "lora_name": "y.safetensors"},
+        },
+        "4": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["2", 1], "text": "hi"}},
+        "5": {"class_type": "KSampler", "inputs": {"model": ["3", 0], "positive": ["4", 0]}},
+    }
+    remove_lora(prompt, "2")
+    assert "2" not in prompt
+    assert prompt["3"]["inputs"]["model"] == ["1", 0]
+    assert prompt["4"]["inputs"]["clip"] == ["1", 1]
+    remove_lora(prompt, "3")
+    assert prompt["5"]["inputs"]["model"] == ["1", 0]
+    with pytest.raises(ValueError, match="not a LoRA loader"):
+        remove_lora(prompt, "4")
