@@ -130,3 +130,27 @@ async def test_farm_nodes_status_and_queue_listing(
     assert code == 0
     code, stdout, _ = await cli(config_dir, "farm", "queue", "list", "--all")
     assert code == 0 and "succeeded" in stdout and " ok on " in stdout
+
+
+async def test_farm_run_a_template_by_name(
+    fake_comfy_factory: FakeFactory, tmp_path: Path, config_dir: Path
+) -> None:
+    server = await fake_comfy_factory(
+        models={"checkpoints": ["v1-5-pruned-emaonly-fp16.safetensors"]}, step_delay=0.005
+    )
+    code, stdout, stderr = await cli(
+        config_dir,
+        "farm",
+        "run",
+        "sd15_txt2img",
+        "--node",
+        server.url,
+        "--seed",
+        "7",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == 0, stderr
+    assert [Path(p).name for p in stdout.split()] == ["sd15_txt2img.png"]
+    code, _, stderr = await cli(config_dir, "farm", "run", "no_such_template", "--out", "x")
+    assert code == 2 and "neither a file nor a template" in stderr

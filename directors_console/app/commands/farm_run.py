@@ -25,18 +25,21 @@ from directors_console.core.comfy.workflow_file import (
     WorkflowFileError,
     read_workflow_file,
 )
+from directors_console.core.data_paths import templates_dir
 from directors_console.core.farm.engine import FarmEngine
 from directors_console.core.farm.jobs import Job, JobState
 from directors_console.core.farm.progress import ProgressSnapshot
 from directors_console.core.farm.seeds import seed_series, with_seed
+from directors_console.core.templates import TemplateLoader, WorkflowBuilder
 
 
 def register(farm_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = farm_sub.add_parser(
         "run",
-        help="render workflow files on the farm",
-        description="Render each WORKFLOW (API JSON, editor JSON, or a PNG/WebP that carries "
-        "one) COUNT times on the farm and write the outputs to --out.",
+        help="render workflow files or templates on the farm",
+        description="Render each WORKFLOW (API JSON, editor JSON, a PNG/WebP that carries "
+        "one, or the id of a template, built with its defaults) COUNT times on the farm "
+        "and write the outputs to --out.",
     )
     run.add_argument("workflows", nargs="+", metavar="WORKFLOW")
     run.add_argument("--out", required=True, type=Path, help="folder for the outputs")
@@ -57,8 +60,27 @@ def register(farm_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.set_defaults(run=run_command)
 
 
-def read_workflows(args: argparse.Namespace) -> list[WorkflowFile]:
-    return [read_workflow_file(Path(raw)) for raw in args.workflows]
+def read_workflows(args: argparse.Namespace, ctx: CommandContext) -> list[WorkflowFile]:
+    """Files as they are; a name that is no file is looked up among the templates."""
+    loader: TemplateLoader | None = None
+    found: list[WorkflowFile] = []
+    for raw in args.workflows:
+        path = Path(raw)
+        if path.exists() or path.suffix:
+            found.append(read_workflow_file(path))
+            continue
+        if loader is None:
+            loader = TemplateLoader(templates_dir(), ctx.paths.config_dir / "templates")
+            loader.load_all()
+        template = loader.get(raw)
+        if template is None:
+            known = ", ".join(sorted(loader.templates)) or "none"
+            raise WorkflowFileError(
+                f"{raw!r} is neither a file nor a template (templates: {known})"
+            )
+        prompt = WorkflowBuilder(template).build()
+        found.append(WorkflowFile(Path(template.id), "api", prompt))
+    return found
 
 
 def make_jobs(
@@ -112,7 +134,7 @@ def run_command(args: argparse.Namespace, ctx: CommandContext) -> int:
         print("error: --count must be at least 1", file=sys.stderr)
         return 2
     try:
-        workflows = read_workflows(args)
+        workflows = read_workflows(args, ctx)
         list(seed_series(args.seed, 1))  # reject a bad --seed before starting anything
     except (WorkflowFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
