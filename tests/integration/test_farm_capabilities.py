@@ -115,3 +115,25 @@ async def test_server_url_adds_a_node_for_one_run(tmp_path: Path) -> None:
         assert [n.url for n in settings.render_nodes] == ["http://10.0.0.2:8188"]
     finally:
         await farm.aclose()
+
+
+async def test_node_classes_of_the_whole_farm(
+    fake_comfy_factory: FakeFactory, comfy_fixtures: Path, tmp_path: Path
+) -> None:
+    info = json.loads((comfy_fixtures / "object_info_core.json").read_text())
+    a = await fake_comfy_factory(FakeComfyConfig(object_info=dict(list(info.items())[:5])))
+    b = await fake_comfy_factory(FakeComfyConfig(object_info=dict(list(info.items())[5:])))
+    queue = JobQueue(tmp_path / "jobs.sqlite")
+    engine = FarmEngine(queue, FarmOptions(poll_interval=0.2))
+    engine.set_nodes([RenderNodeConfig(name="a", url=a.url), RenderNodeConfig(name="b", url=b.url)])
+    try:
+        union = await engine.object_info_union()
+        assert union is not None and set(union) == set(info)
+        await a.kill()
+        await b.kill()
+        engine.nodes["a"].client.refresh()
+        engine.nodes["b"].client.refresh()
+        assert await engine.object_info_union(timeout=2) is None
+    finally:
+        await engine.stop()
+        queue.close()

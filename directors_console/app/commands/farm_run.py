@@ -19,7 +19,6 @@ from typing import Any
 
 from directors_console.app.commands.context import CommandContext
 from directors_console.app.farm_setup import Farm, FarmBusy, open_farm, session_nodes
-from directors_console.core.comfy.errors import ComfyError
 from directors_console.core.comfy.workflow_file import (
     WorkflowFile,
     WorkflowFileError,
@@ -114,19 +113,17 @@ async def to_api(workflow: WorkflowFile, engine: FarmEngine) -> dict[str, Any]:
             f"{workflow.path.name} is in the editor's format, which this version cannot "
             "convert yet; export it with 'Export (API)' in ComfyUI instead."
         ) from None
-    last_error = "no render node answered"
-    for node in engine.nodes.values():
-        try:
-            info = await asyncio.wait_for(node.client.object_info(), 30)
-        except (ComfyError, TimeoutError) as exc:
-            last_error = f"{node.name}: {exc}"
-            continue
-        result = converter.convert_workflow(workflow.data, info)
-        if result.missing:
-            names = ", ".join(sorted(result.missing))
-            raise WorkflowFileError(f"{workflow.path.name}: {node.name} lacks {names}")
-        return dict(result.prompt)
-    raise WorkflowFileError(f"{workflow.path.name}: cannot convert it ({last_error})")
+    # The farm's node classes together: the converter needs every class it uses known.
+    info = await engine.object_info_union()
+    if info is None:
+        raise WorkflowFileError(
+            f"{workflow.path.name}: cannot convert it (no render node answered)"
+        )
+    result = converter.convert_workflow(workflow.data, info)
+    if result.missing:
+        names = ", ".join(sorted(result.missing))
+        raise WorkflowFileError(f"{workflow.path.name}: no render node has {names}")
+    return dict(result.prompt)
 
 
 def run_command(args: argparse.Namespace, ctx: CommandContext) -> int:

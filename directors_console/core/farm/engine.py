@@ -256,6 +256,24 @@ class FarmEngine:
         self.wake()
         return job
 
+    async def object_info_union(self, timeout: float = 30.0) -> dict[str, Any] | None:
+        """Every node class any answering node knows (servers differ in custom nodes);
+        None when no node answers. Each client caches its own object_info."""
+        merged: dict[str, Any] = {}
+        answered = False
+        for node in list(self.nodes.values()):
+            if node.state.health is Health.OFFLINE or not node.state.enabled:
+                continue
+            try:
+                raw = await asyncio.wait_for(node.client.object_info(), timeout)
+            except (ComfyError, TimeoutError) as exc:
+                log.info("object_info of %s: %s", node.name, exc)
+                continue
+            answered = True
+            for name, body in raw.items():
+                merged.setdefault(name, body)
+        return merged if answered else None
+
     def progress_of(self, job_id: str) -> ProgressSnapshot | None:
         tracker = self._progress.get(job_id)
         return tracker.snapshot() if tracker else None

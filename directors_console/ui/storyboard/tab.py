@@ -47,7 +47,6 @@ from directors_console.core.project import Project, ProjectService
 from directors_console.core.storage import JsonDict, StorageError
 from directors_console.core.storyboard.generate import (
     add_reference,
-    schedulable_nodes,
     set_panel_prompt,
 )
 from directors_console.core.storyboard.layout import Edge, align, distribute, grid_positions
@@ -344,14 +343,11 @@ class StoryboardTab(TabPage):
         return self.import_dialog
 
     async def _object_info(self) -> JsonDict | None:
-        """The node list of an online render node (editor workflows need one to convert)."""
+        """The node classes of the whole farm (editor workflows need them to convert)."""
         engine = self.generation.engine
         if engine is None:
             return None
-        online = schedulable_nodes(n.state for n in engine.nodes.values())
-        if not online:
-            return None
-        return await engine.nodes[online[0]].client.object_info()
+        return await engine.object_info_union()
 
     def _template_imported(self, path: Path) -> None:
         self.notify(f"Template imported: {path.name}", "info")
