@@ -218,3 +218,41 @@ async def test_running_job_without_progress_is_marked_stuck(
     finally:
         await engine.stop()
         queue.close()
+
+
+async def test_local_input_files_are_uploaded_to_the_node_that_runs_the_job(
+    farm: FarmEngine, fake_comfy_factory: FakeFactory, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    server = await fake_comfy_factory()
+    configure(farm, ("n", server))
+    reference = tmp_path / "reference.png"
+    Image.new("RGB", (16, 16), (200, 30, 30)).save(reference)
+    prompt = {
+        "1": {"class_type": "LoadImage", "inputs": {"image": str(reference)}},
+        "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
+        "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "up"}},
+    }
+    farm.submit(
+        [
+            Job(
+                prompt=prompt,
+                destination=str(tmp_path / "o"),
+                name_stem=f"r{i}",
+                uploads={"1/image": str(reference)},
+            )
+            for i in range(2)
+        ]
+    )
+    await until(lambda: farm.queue.counts()[JobState.SUCCEEDED] == 2)
+    assert len(server.uploads) == 1, "the same file is uploaded once per server"
+    assert outputs_in(tmp_path / "o") == ["r0.png", "r1.png"]
+    missing = Job(
+        prompt=prompt,
+        destination=str(tmp_path / "o"),
+        uploads={"1/image": str(tmp_path / "gone.png")},
+    )
+    (bad,) = farm.submit([missing])
+    await until(lambda: farm.queue.get(bad.id).state is JobState.FAILED)  # type: ignore[union-attr]
+    assert "cannot read" in (farm.queue.get(bad.id).error or "")  # type: ignore[union-attr]

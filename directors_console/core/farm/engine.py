@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from directors_console.core.comfy.client import ComfyClient
@@ -383,9 +385,8 @@ class FarmEngine:
         try:
             if submit:
                 extra = {"extra_pnginfo": {"directors_console": {"job": job.id}}}
-                result = await self._guard(
-                    client.submit(job.prompt, prompt_id=pid, extra_data=extra)
-                )
+                prompt = await self._with_uploads(job, node)
+                result = await self._guard(client.submit(prompt, prompt_id=pid, extra_data=extra))
                 if result.node_errors:
                     self._log(
                         f"{job.label or job.id[:8]}: some outputs will not run on {node.name}"
@@ -408,6 +409,26 @@ class FarmEngine:
                 raise _Retry(f"{node.name}: {exc}") from exc
         finally:
             tracker.close()
+
+    async def _with_uploads(self, job: Job, node: NodeRuntime) -> dict[str, Any]:
+        """The job's prompt with its local input files uploaded to ``node`` (once per
+        content and server) and the inputs pointing at the uploaded names."""
+        if not job.uploads:
+            return job.prompt
+        prompt = copy.deepcopy(job.prompt)
+        for target, local in job.uploads.items():
+            node_id, _, input_name = target.partition("/")
+            inputs = prompt.get(node_id, {}).get("inputs")
+            if not isinstance(inputs, dict) or not input_name:
+                raise ValidationFailed("bad_upload", f"no input {target!r} for {local}")
+            try:
+                uploaded = await self._guard(node.client.upload_image(Path(local)))
+            except OSError as exc:
+                raise ValidationFailed(
+                    "missing_input", f"cannot read {local}: {exc.strerror or exc}"
+                ) from exc
+            inputs[input_name] = uploaded.reference
+        return prompt
 
     async def _guard(self, coro: Any) -> Any:
         """Await a client call; infrastructure errors become a retry."""

@@ -86,6 +86,9 @@ class Job:
     error_kind: ErrorKind | None = None
     outputs: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Local files the prompt reads, uploaded to whichever node runs the job just before
+    # it is posted: "<node id>/<input name>" -> path on this machine.
+    uploads: dict[str, str] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
     started: float | None = None

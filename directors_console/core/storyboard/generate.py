@@ -183,6 +183,7 @@ class StoryboardService:
                     name_stem=stem,
                     metadata=metadata,
                     pinned_node=nodes[index % len(nodes)] if request.spread else None,
+                    uploads=local_uploads(request),
                 )
             )
         return jobs
@@ -376,3 +377,14 @@ def add_reference(panel: Panel, path: Path, project_folder: Path | None) -> bool
         return False
     panel.references = [*panel.references, text]
     return True
+
+
+def local_uploads(request: GenerationRequest) -> dict[str, str]:
+    """Image inputs given as files on this machine: the farm uploads them to the node
+    that takes the job (``"<node>/<input>" -> path``); server names are left as they are."""
+    uploads: dict[str, str] = {}
+    for image in request.template.images:
+        value = request.images.get(image.role)
+        if value and Path(value).is_absolute() and Path(value).is_file():
+            uploads[f"{image.node}/{image.input}"] = value
+    return uploads

@@ -196,8 +196,11 @@ class GenerationController(QObject):
         for panel in self.selected():
             template = self.sidebar.template()
             assert template is not None
+            # The panel's references in the template's image roles, as files here: the
+            # farm uploads each to the node that takes the job.
+            base = self.project.folder if self.project is not None else Path.cwd()
             images = {
-                str(i.role): Path(ref).name
+                str(i.role): str(base / ref) if not Path(ref).is_absolute() else ref
                 for i, ref in zip(template.images, panel.references, strict=False)
             }
             try:
