@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from directors_console.core.farm.engine import FarmEngine, FarmOptions
+from directors_console.core.farm.queue import JobQueue
 from tests.conftest import FIXTURES, require_fixture
 from tests.fakes import FakeComfyConfig, FakeComfyServer
 
@@ -52,3 +54,24 @@ def fake_comfy(
     aloop: asyncio.AbstractEventLoop, fake_comfy_factory: FakeFactory
 ) -> FakeComfyServer:
     return aloop.run_until_complete(fake_comfy_factory())
+
+
+async def until(check: Callable[[], object], timeout: float = 30.0) -> None:
+    """Let the loop run until ``check()`` is true (fails after ``timeout`` seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def farm(aloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[FarmEngine]:
+    """A started farm engine on a fresh queue; nodes are set by the test."""
+    queue = JobQueue(tmp_path / "jobs.sqlite")
+    engine = FarmEngine(queue, FarmOptions(poll_interval=0.2, poll_timeout=2.0, failover_after=0.5))
+    aloop.run_until_complete(engine.start())
+    yield engine
+    aloop.run_until_complete(engine.stop())
+    queue.close()

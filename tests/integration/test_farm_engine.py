@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from directors_console.core.farm.engine import FarmEngine, FarmOptions
 from directors_console.core.farm.jobs import ErrorKind, Job, JobState
@@ -16,7 +13,7 @@ from directors_console.core.farm.queue import JobQueue
 from directors_console.core.settings import RenderNodeConfig
 from tests.fakes import FakeComfyConfig, FakeComfyServer
 from tests.fakes.prompts import failing_prompt, plain_prompt, slow_prompt
-from tests.integration.conftest import FakeFactory
+from tests.integration.conftest import FakeFactory, until
 
 SLOW = slow_prompt(6, prefix="farm/slow")
 PLAIN = plain_prompt(prefix="farm/plain")
@@ -31,25 +28,6 @@ def prompt(base: dict, color: int) -> dict:
 
 def without(info: dict, *classes: str) -> dict:
     return {k: v for k, v in info.items() if k not in classes}
-
-
-async def until(check, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-def farm(aloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[FarmEngine]:
-    queue = JobQueue(tmp_path / "jobs.sqlite")
-    engine = FarmEngine(queue, FarmOptions(poll_interval=0.2, poll_timeout=2.0, failover_after=0.5))
-    aloop.run_until_complete(engine.start())
-    yield engine
-    aloop.run_until_complete(engine.stop())
-    queue.close()
 
 
 def configure(engine: FarmEngine, *servers: tuple[str, FakeComfyServer]) -> None:

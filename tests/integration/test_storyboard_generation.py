@@ -9,17 +9,13 @@ three finish, and the panel ends complete with three history entries.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from directors_console.core.comfy.pngmeta import read_image_metadata
 from directors_console.core.data_paths import templates_dir
-from directors_console.core.farm.engine import FarmEngine, FarmOptions
+from directors_console.core.farm.engine import FarmEngine
 from directors_console.core.farm.jobs import JobState
 from directors_console.core.farm.progress import ProgressSnapshot
-from directors_console.core.farm.queue import JobQueue
 from directors_console.core.settings import RenderNodeConfig
 from directors_console.core.storyboard.generate import (
     GenerationRequest,
@@ -28,28 +24,9 @@ from directors_console.core.storyboard.generate import (
 )
 from directors_console.core.storyboard.model import Board, Panel, PanelStatus
 from directors_console.core.templates import SeedMode, load_template_file
-from tests.integration.conftest import FakeFactory
+from tests.integration.conftest import FakeFactory, until
 
 CKPT = "v1-5-pruned-emaonly-fp16.safetensors"
-
-
-async def until(check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-def farm(aloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[FarmEngine]:
-    queue = JobQueue(tmp_path / "jobs.sqlite")
-    engine = FarmEngine(queue, FarmOptions(poll_interval=0.2, poll_timeout=2.0, failover_after=0.5))
-    aloop.run_until_complete(engine.start())
-    yield engine
-    aloop.run_until_complete(engine.stop())
-    queue.close()
 
 
 async def test_four_variations_across_two_nodes_one_cancelled(
