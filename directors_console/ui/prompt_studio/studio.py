@@ -177,7 +177,15 @@ class StudioView(QWidget):
         self.side_tabs.addTab(self.history_view, "History")
         right_layout.addWidget(self.side_tabs, 2)
         splitter.addWidget(right)
+        # The pickers need room to be read: they never shrink below their labels and
+        # boxes; the preset list and the preview share what is left.
+        middle.setMinimumWidth(360)
+        left.setMinimumWidth(240)
+        for index in range(3):
+            splitter.setCollapsible(index, False)
         splitter.setSizes([330, 420, 560])
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 1)
 
         self.setTabOrder(self.live_button, self.animation_button)
