@@ -2,8 +2,8 @@
 engine greys refused options and fixes broken combinations, the prompt follows the model
 family, Send publishes a SendPrompt, undo restores, and the keyboard alone is enough.
 
-The screenshot goes to docs/screenshots (or ``DC_SCREENSHOT_DIR``); the test only checks
-that its pixels are not blank: the look is judged by eye.
+The screenshot goes to tmp_path (or ``DC_SCREENSHOT_DIR``, e.g. docs/screenshots); the
+test only checks that its pixels are not blank: the look is judged by eye.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from directors_console.ui.prompt_studio.pickers import ID_ROLE
 from directors_console.ui.prompt_studio.studio import StudioView
 from tests.ui.conftest import wait_until
 
-REPO = Path(__file__).resolve().parents[2]
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -309,7 +308,7 @@ def not_blank(image: QImage) -> bool:
     return len(colours) > 20
 
 
-async def test_screenshot(tab: PromptStudioTab, library: CinemaLibrary) -> None:
+async def test_screenshot(tab: PromptStudioTab, library: CinemaLibrary, tmp_path: Path) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     apply_theme(app, "dark")
@@ -323,7 +322,7 @@ async def test_screenshot(tab: PromptStudioTab, library: CinemaLibrary) -> None:
     studio.preview.copy_positive()
     await asyncio.sleep(0.2)  # new rows are shown by a queued call
     image = tab.grab().toImage()
-    folder = Path(os.environ.get("DC_SCREENSHOT_DIR") or REPO / "docs" / "screenshots")
+    folder = Path(os.environ.get("DC_SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     assert image.save(str(folder / "prompt_studio.png"))
     assert not_blank(image)
