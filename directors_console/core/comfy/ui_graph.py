@@ -397,28 +397,24 @@ def _node_id(raw: object, where: str) -> str:
     raise WorkflowShapeError(where, f"not a node id: {raw!r}")
 
 
-def _link_id(raw: object, where: str) -> int:
+def _whole_number(raw: object, where: str, what: str) -> int:
     if isinstance(raw, bool):
-        raise WorkflowShapeError(where, f"not a link id: {raw!r}")
+        raise WorkflowShapeError(where, f"not a {what}: {raw!r}")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     if isinstance(raw, str) and raw.lstrip("-").isdigit():
         return int(raw)
-    raise WorkflowShapeError(where, f"not a link id: {raw!r}")
+    raise WorkflowShapeError(where, f"not a {what}: {raw!r}")
+
+
+def _link_id(raw: object, where: str) -> int:
+    return _whole_number(raw, where, "link id")
 
 
 def _slot(raw: object, where: str) -> int:
-    if isinstance(raw, bool):
-        raise WorkflowShapeError(where, f"not a slot number: {raw!r}")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    if isinstance(raw, str) and raw.lstrip("-").isdigit():
-        return int(raw)
-    raise WorkflowShapeError(where, f"not a slot number: {raw!r}")
+    return _whole_number(raw, where, "slot number")
 
 
 def _list_or_empty(raw: object, where: str) -> list[Any]:
