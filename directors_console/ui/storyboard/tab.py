@@ -205,6 +205,9 @@ class StoryboardTab(TabPage):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.load_library()
+        if self.stack.currentIndex() == 1:
+            # Coming here by Ctrl+2: the canvas shortcuts (Ctrl+Shift+N...) work at once.
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def load_library(self) -> None:
         """Read the templates and angles off the UI thread (once)."""
