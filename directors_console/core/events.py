@@ -45,6 +45,18 @@ class SendReferenceImage:
 
 
 @dataclass(frozen=True)
+class RestoreWorkflow:
+    """Restore a panel's template and parameters from a rendered file's metadata.
+
+    The Gallery publishes it ("Restore workflow to Storyboard"); the Storyboard reads
+    the file's shot metadata (or ComfyUI prompt) and applies it to the selected panel.
+    """
+
+    path: Path
+    target: str = "storyboard"
+
+
+@dataclass(frozen=True)
 class SendPrompt:
     """A generated prompt for another tab to use (Prompt Studio -> Storyboard)."""
 
