@@ -13,6 +13,19 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def _loop() -> asyncio.AbstractEventLoop:
+    """The loop this coroutine runs on.
+
+    Under qasync a task step can run from Qt's event processing while the loop is not
+    marked running (e.g. a modal dialog or a test pumping Qt events); the current loop is
+    then still the right one.
+    """
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.get_event_loop_policy().get_event_loop()
+
+
 class Workers:
     """Shared thread and process pools, created lazily and shut down with the program."""
 
@@ -26,7 +39,7 @@ class Workers:
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self._max_threads, thread_name_prefix="dc-work")
         call = functools.partial(fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._threads, call)
+        return await _loop().run_in_executor(self._threads, call)
 
     async def in_process(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn`` and its arguments must be picklable (a module-level function)."""
@@ -34,7 +47,7 @@ class Workers:
             # spawn, not fork: forking a process that runs Qt threads is unsafe.
             ctx = multiprocessing.get_context("spawn")
             self._processes = ProcessPoolExecutor(self._max_processes, mp_context=ctx)
-        return await asyncio.get_running_loop().run_in_executor(self._processes, fn, *args)
+        return await _loop().run_in_executor(self._processes, fn, *args)
 
     def shutdown(self) -> None:
         if self._threads is not None:

@@ -33,12 +33,17 @@ from typing import Any
 
 from directors_console.core.comfy.client import ComfyClient
 from directors_console.core.comfy.errors import ComfyError, HttpError, ValidationFailed
-from directors_console.core.comfy.message_types import Event, Progress
+from directors_console.core.comfy.message_types import Event, PreviewImage, Progress
 from directors_console.core.comfy.tracker import OutcomeStatus, PromptOutcome
 from directors_console.core.farm.health import HealthMonitor, NodeRuntime
 from directors_console.core.farm.jobs import ErrorKind, Job, JobState
 from directors_console.core.farm.outputs import save_outputs
-from directors_console.core.farm.progress import ProgressSnapshot, PromptProgress
+from directors_console.core.farm.progress import (
+    PreviewFrame,
+    PreviewGate,
+    ProgressSnapshot,
+    PromptProgress,
+)
 from directors_console.core.farm.queue import JobQueue
 from directors_console.core.farm.requirements import Requirements, requirements_of
 from directors_console.core.farm.scheduler import Health, NodeState, Placement, Scheduler
@@ -95,6 +100,10 @@ class FarmEngine:
         self._signatures: dict[str, tuple[object, ...]] = {}
         self.on_node_changed: list[Callable[[NodeRuntime], None]] = []
         self.on_progress: list[Callable[[str, ProgressSnapshot], None]] = []
+        # Sampler previews of running jobs, a few per second per job (bytes, not decoded).
+        self.on_preview: list[Callable[[str, PreviewFrame], None]] = []
+        self._preview_gate = PreviewGate()
+        self._held_previews: dict[str, PreviewFrame] = {}  # too early; shown when due
         self.on_log: list[Callable[[str], None]] = []
         self._started = False
         self._background: set[asyncio.Future[Any]] = set()
@@ -366,6 +375,8 @@ class FarmEngine:
             self._runners.pop(job.id, None)
             self._progress.pop(job.id, None)
             self._last_progress.pop(job.id, None)
+            self._preview_gate.forget(job.id)
+            self._held_previews.pop(job.id, None)
             self._requirements.pop(job.id, None)
             self.wake()
 
@@ -455,6 +466,9 @@ class FarmEngine:
                 return
 
     def _on_event(self, job_id: str, node: NodeRuntime, event: Event) -> None:
+        if isinstance(event, PreviewImage):
+            self._on_preview(job_id, event)
+            return
         tracker = self._progress.get(job_id)
         if tracker is None or not tracker.feed(event):
             return
@@ -467,6 +481,29 @@ class FarmEngine:
             node.state.seconds_per_step = tracker.seconds_per_step
         for callback in list(self.on_progress):
             callback(job_id, snap)
+
+    def _on_preview(self, job_id: str, event: PreviewImage) -> None:
+        if not self.on_preview or job_id not in self._progress:
+            return
+        frame = PreviewFrame(event.format, event.image, event.node_id)
+        wait = self._preview_gate.wait(job_id)
+        if wait > 0:
+            # Keep only the newest early frame; one timer per job delivers it when due.
+            if job_id not in self._held_previews:
+                asyncio.get_running_loop().call_later(wait, self._release_preview, job_id)
+            self._held_previews[job_id] = frame
+            return
+        self._show_preview(job_id, frame)
+
+    def _release_preview(self, job_id: str) -> None:
+        frame = self._held_previews.pop(job_id, None)
+        if frame is not None and job_id in self._progress:
+            self._show_preview(job_id, frame)
+
+    def _show_preview(self, job_id: str, frame: PreviewFrame) -> None:
+        self._preview_gate.allow(job_id)
+        for callback in list(self.on_preview):
+            callback(job_id, frame)
 
     async def _finish(self, job: Job, node: NodeRuntime, pid: str, outcome: PromptOutcome) -> None:
         if outcome.status is OutcomeStatus.SUCCESS:

@@ -12,6 +12,9 @@ fraction) / total weight.
 ETA: remaining sampler steps × the measured seconds per step (mean over the steps seen
 so far in this prompt) + remaining other nodes × their measured mean duration
 (0.5 s until one has been measured). No ETA before the first step was timed.
+
+Sampler previews: :class:`PreviewGate` lets a few :class:`PreviewFrame` s per second per
+job through (the server may send one per step); the bytes stay encoded for the UI.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from directors_console.core.comfy.message_types import (
 
 DEFAULT_STEPS = 20
 DEFAULT_NODE_SECONDS = 0.5
+PREVIEW_INTERVAL = 0.25  # seconds between two previews of one job
 
 
 def _steps_of(node: Mapping[str, Any]) -> int | None:
@@ -78,6 +82,49 @@ class ProgressSnapshot:
         if self.eta_seconds is not None:
             parts.append(f"ETA {format_eta(self.eta_seconds)}")
         return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class PreviewFrame:
+    """The latest sampler preview of a job, still encoded (JPEG/PNG/WebP)."""
+
+    format: str
+    image: bytes
+    node_id: str | None = None
+
+
+class PreviewGate:
+    """At most one preview per ``interval`` seconds per job.
+
+    A frame that comes too early is not lost for good: the caller keeps the newest one and
+    delivers it when :meth:`wait` says the interval is over, so the last preview of a
+    sampler phase is always shown.
+    """
+
+    def __init__(
+        self, interval: float = PREVIEW_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def allow(self, job_id: str) -> bool:
+        now = self._clock()
+        last = self._last.get(job_id)
+        if last is not None and now - last < self.interval:
+            return False
+        self._last[job_id] = now
+        return True
+
+    def wait(self, job_id: str) -> float:
+        """Seconds until ``job_id`` may show its next preview (0 when it may now)."""
+        last = self._last.get(job_id)
+        if last is None:
+            return 0.0
+        return max(0.0, self.interval - (self._clock() - last))
+
+    def forget(self, job_id: str) -> None:
+        self._last.pop(job_id, None)
 
 
 def format_eta(seconds: float) -> str:
