@@ -150,6 +150,9 @@ def test_rename_by_double_click_moves_folder(tab: StoryboardTab, tmp_path: Path)
     assert editor is not None and editor.text() == "Panel_01"
     editor.setText("Opening")
     QTest.keyClick(editor, Qt.Key.Key_Return)
+    question = tab.folder_question  # the panel has a folder: rename it too?
+    assert question is not None and question.isVisible() and panel.name == "Panel_01"
+    question.button(QMessageBox.StandardButton.Yes).click()
     assert panel.name == "Opening" and panel.image == "Opening/Film_Panel_01_v1.png"
     assert (folder / "Opening" / "Film_Panel_01_v1.png").exists()
     tab.undo_stack.undo()

@@ -100,7 +100,7 @@ async def test_generate_two_panels_across_two_nodes(
     side.variations.setValue(2)
     side.loras.setText("film-grain.safetensors:0.6")
     side.spread.setChecked(True)
-    side.size_box.setCurrentIndex(side.size_box.findData("wide"))
+    side.set_angle("wide-eye-000")
     tab.scene.select_only([first.id, second.id])
     assert side.generate_button.isEnabled(), side.reason.text()
     side.generate_button.click()

@@ -10,7 +10,8 @@ plus the versions still in flight, so parallel jobs never pick the same name. Wi
 The service follows its jobs through the queue's change listener (:meth:`job_changed`):
 a panel is ``generating`` while any of its jobs is active; each success appends a
 :class:`HistoryEntry` and makes the new image current; a failure leaves the panel in
-``error`` with the message once nothing of it runs any more. Listeners in
+``error`` with the message once nothing of it runs any more. A panel's first render
+locks it (unlocked again with its lock icon). Listeners in
 ``on_panel_changed`` are told the panel id after every change.
 """
 
@@ -174,6 +175,9 @@ class StoryboardService:
                 "angle": request.angle.id if request.angle else None,
                 "prompt": request.prompt,
                 "negative": request.negative,
+                # What "restore workflow from metadata" reads back from the file.
+                "parameters": dict(request.values),
+                "loras": [[lo.name, lo.strength_model] for lo in request.loras],
             }
             jobs.append(
                 Job(
@@ -304,6 +308,8 @@ class StoryboardService:
     def _add_outputs(self, panel: Panel, job: Job) -> None:
         version = self._job_version.get(job.id, int(job.metadata.get("version", 1) or 1))
         seed = job.metadata.get("seed")
+        if job.outputs and not panel.history:
+            panel.locked = True  # its first render: keep it from being moved or deleted by accident
         for output in job.outputs:
             path = Path(output)
             entry = HistoryEntry(

@@ -141,9 +141,10 @@ def _apply_to_panel(panel: Panel, folder: Path, moves: list[tuple[Path, Path]]) 
 
 
 def rename_panel(
-    board: Board, project_folder: Path, panel_id: str, new_name: str
+    board: Board, project_folder: Path, panel_id: str, new_name: str, *, folder: bool = True
 ) -> tuple[Path, Path] | None:
-    """Rename a panel and its folder (if it has one); paths follow. Returns the folder move.
+    """Rename a panel and its folder (if it has one and ``folder``); paths follow.
+    Returns the folder move.
 
     Raises NamingError (nothing changed) if the name is unusable or the folder is taken.
     """
@@ -153,7 +154,7 @@ def rename_panel(
     clean = check_panel_name(new_name)
     if any(p.name == clean and p.id != panel_id for p in board.panels):
         raise NamingError(f"Another panel is already called {clean!r}.")
-    move = rename_panel_folder(project_folder, panel.name, new_name)
+    move = rename_panel_folder(project_folder, panel.name, new_name) if folder else None
     panel.name = clean
     if move is not None:
         apply_moves(board, project_folder, [move])

@@ -6,34 +6,41 @@ other panels' edges and centres within 10 *screen* pixels (10 / zoom in scene un
 and the scene draws red guides. A press on the corner handle resizes. Ctrl+click
 toggles selection; a press on empty canvas draws a rubber band. The wheel zooms
 around the cursor; the middle button or Space+drag pans; F fits all panels. Each
-finished gesture pushes one undo command.
+finished gesture pushes one undo command. A right-click on a panel selects it and asks
+the tab for its menu (``panel_menu_requested``). An empty board shows a centred hint.
+Clicks on a panel's own controls (version strip, play button, notes) and the N/K keys
+go to :class:`PanelTools`; while the notes editor is open, keys go to it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QUndoStack,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
+from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 
 from directors_console.core.storyboard.layout import Rect, snap
 from directors_console.core.storyboard.model import MIN_HEIGHT, MIN_WIDTH
 from directors_console.ui.storyboard.commands import SetField, SetGeometry
 from directors_console.ui.storyboard.panel_item import HEADER, Hit, PanelItem
+from directors_console.ui.storyboard.panel_tools import PanelTools
 from directors_console.ui.storyboard.scene import BoardScene, Geometry
 
 SNAP_PIXELS = 10.0
 MIN_ZOOM = 0.1
 MAX_ZOOM = 4.0
+EMPTY_HINT = "No panels yet — Add panel (Ctrl+Shift+N) or send a prompt from Prompt Studio"
 
 
 class BoardView(QGraphicsView):
     rename_requested = Signal(str, str)  # panel id, new name
+    panel_menu_requested = Signal(str, QPoint)  # panel id, global position
 
     def __init__(self, scene: BoardScene, undo_stack: QUndoStack, parent: QWidget | None = None):
         super().__init__(scene, parent)
@@ -56,8 +63,21 @@ class BoardView(QGraphicsView):
         self._anchor = ""  # the panel under the cursor during a move/resize
         self._start: dict[str, Geometry] = {}
         self._space = False
+        self.empty_hint = QLabel(EMPTY_HINT, self.viewport())
+        self.empty_hint.setObjectName("EmptyBoardHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.empty_hint.setStyleSheet(
+            "color: #9a9ca3; font-size: 12pt; background: rgba(27, 29, 34, 200);"
+            " border: 1px dashed #4a4d57; border-radius: 8px; padding: 18px;"
+        )
+        scene.board_changed.connect(self.update_hint)
+        self.viewport().installEventFilter(self)  # keep the hint centred
+        self.update_hint()
         self.editor: QLineEdit | None = None
         self._editing = ""
+        self.tools = PanelTools(self, scene, undo_stack)  # versions, video, notes
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -98,6 +118,9 @@ class BoardView(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
+        if self.tools.before_press(pos):
+            super().mousePressEvent(event)  # the notes editor takes it
+            return
         item = self.panel_at(pos) if button == Qt.MouseButton.LeftButton else None
         if item is None:
             super().mousePressEvent(event)
@@ -116,6 +139,8 @@ class BoardView(QGraphicsView):
             return
         if not item.isSelected():
             self.board_scene.select_only([item.panel_id])
+        if self.tools.press(item, hit, star, self.viewport(), pos):
+            return
         if hit in (Hit.HEADER, Hit.HANDLE):
             self._begin(item, "move" if hit is Hit.HEADER else "resize", pos)
 
@@ -201,12 +226,45 @@ class BoardView(QGraphicsView):
             text = "Move panel" if len(after) == 1 else f"Move {len(after)} panels"
         self.undo_stack.push(SetGeometry(scene, before, after, text))
 
+    def update_hint(self) -> None:
+        """Show the "add a panel" hint, centred, while the board has no panel."""
+        empty = not self.board_scene.board.panels
+        self.empty_hint.setVisible(empty)
+        if empty:
+            width = min(460, max(200, self.viewport().width() - 40))
+            self.empty_hint.setFixedWidth(width)
+            self.empty_hint.adjustSize()
+            area = self.viewport().rect()
+            hint = self.empty_hint.rect()
+            self.empty_hint.move(area.center() - hint.center())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.viewport():
+            self.update_hint()
+        return super().eventFilter(watched, event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        item = self.panel_at(event.pos())
+        if item is None:
+            super().contextMenuEvent(event)
+            return
+        if not item.isSelected():
+            self.board_scene.select_only([item.panel_id])
+        self.panel_menu_requested.emit(item.panel_id, event.globalPos())
+        event.accept()
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.tools.editing and self.tools.before_press(event.position().toPoint()):
+            super().mouseDoubleClickEvent(event)
+            return
         item = self.panel_at(event.position().toPoint())
         if item is not None and event.button() == Qt.MouseButton.LeftButton:
             hit, _ = item.hit(item.mapFromScene(self.mapToScene(event.position().toPoint())))
             if hit is Hit.HEADER:
                 self.start_rename(item.panel_id)
+                event.accept()
+                return
+            if self.tools.double_click(item, hit):
                 event.accept()
                 return
         super().mouseDoubleClickEvent(event)
@@ -280,6 +338,9 @@ class BoardView(QGraphicsView):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.tools.editing:  # typing notes: keys go to the editor, not the canvas
+            super().keyPressEvent(event)
+            return
         if event.key() == Qt.Key.Key_Escape and self.editor is not None:
             self.cancel_rename()
             return
@@ -290,9 +351,14 @@ class BoardView(QGraphicsView):
         if event.key() == Qt.Key.Key_F and not event.modifiers():
             self.fit_all()
             return
+        if self.tools.key(event.key(), event.modifiers()):  # N: notes, K: play/pause
+            return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if self.tools.editing:
+            super().keyReleaseEvent(event)
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
             self.viewport().unsetCursor()

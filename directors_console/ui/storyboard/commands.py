@@ -103,7 +103,8 @@ class SetField(QUndoCommand):
 
 
 class RenamePanel(QUndoCommand):
-    """Rename a panel and its folder. Build it only after :func:`rename_panel` succeeded."""
+    """Rename a panel (and its folder when ``folder``; ``moved`` hears of each folder
+    move). Build it only after :func:`rename_panel` succeeded."""
 
     def __init__(
         self,
@@ -112,6 +113,9 @@ class RenamePanel(QUndoCommand):
         old: str,
         new: str,
         report: Callable[[str], None],
+        *,
+        folder: bool = True,
+        moved: Callable[[tuple[Path, Path]], None] | None = None,
     ) -> None:
         super().__init__(f"Rename {old} to {new}")
         self._scene = scene
@@ -119,15 +123,19 @@ class RenamePanel(QUndoCommand):
         self._old = old
         self._new = new
         self._report = report
+        self._folder = folder
+        self._moved = moved
         self._first = True  # the rename already happened when the command is pushed
 
     def _rename(self, name: str) -> None:
         folder = self._scene.folder or Path()
         try:
-            rename_panel(self._scene.board, folder, self._id, name)
+            move = rename_panel(self._scene.board, folder, self._id, name, folder=self._folder)
         except NamingError as exc:
             self._report(str(exc))
             return
+        if move is not None and self._moved is not None:
+            self._moved(move)
         self._scene.refresh(self._id)
         panel = self._scene.board.get(self._id)
         if panel is not None:

@@ -1,8 +1,9 @@
 """The Storyboard's left sidebar: what to render for the selected panels, and Generate.
 
 Template categories are sub-tabs; the picker lists that category's templates and the
-form below is built from the chosen template's exposed parameters. Camera angle
-(size · height · direction from the :class:`AngleLibrary`), prompt, negative prompt,
+form below is built from the chosen template's exposed parameters. The camera angle
+(one of the :class:`AngleLibrary`'s 144, on the visual :class:`AnglePicker`), prompt,
+negative prompt,
 variations, seed mode and "spread across nodes" complete the request. The widget owns
 no domain state: :meth:`request` turns what is on screen into a core
 :class:`GenerationRequest`, and the tab says whether Generate may be pressed and why not.
@@ -44,6 +45,7 @@ from directors_console.core.templates import (
     Template,
 )
 from directors_console.core.templates.model import Parameter
+from directors_console.ui.storyboard.angle_picker import AnglePicker
 
 CATEGORY_TABS: list[tuple[str, tuple[Category, ...]]] = [
     ("Text-to-Image", (Category.TEXT_TO_IMAGE,)),
@@ -211,12 +213,7 @@ class GenerateSidebar(QWidget):
         self.form = QFormLayout(self.form_host)
         self.form.setContentsMargins(0, 0, 0, 0)
 
-        self.size_box = QComboBox()
-        self.size_box.setObjectName("AngleSize")
-        self.size_box.addItem("No camera angle", NO_ANGLE)
-        self.height_box = QComboBox()
-        self.direction_box = QComboBox()
-        self._fill_angles()
+        self.angle_picker = AnglePicker(angles)
 
         self.prompt = QPlainTextEdit()
         self.prompt.setObjectName("GeneratePrompt")
@@ -264,11 +261,7 @@ class GenerateSidebar(QWidget):
         col.addWidget(self.description)
         col.addWidget(self.form_host)
         col.addWidget(_heading("Camera angle"))
-        angle_form = QFormLayout()
-        angle_form.addRow("Size", self.size_box)
-        angle_form.addRow("Height", self.height_box)
-        angle_form.addRow("Direction", self.direction_box)
-        col.addLayout(angle_form)
+        col.addWidget(self.angle_picker)
         col.addWidget(_heading("Prompt"))
         col.addWidget(self.prompt)
         col.addWidget(self.negative)
@@ -298,13 +291,12 @@ class GenerateSidebar(QWidget):
 
         self.categories.currentChanged.connect(self._fill_templates)
         self.template_box.currentIndexChanged.connect(self._template_chosen)
-        self.size_box.currentIndexChanged.connect(self._angle_enabled)
+        self.angle_picker.angle_changed.connect(self.changed)
         self.generate_button.clicked.connect(self.generate_requested)
         self.import_button.clicked.connect(self.import_requested)
         for signal in (self.variations.valueChanged, self.spread.toggled):
             signal.connect(self.changed)
         self._fill_templates(0)
-        self._angle_enabled()
 
     # -- templates ---------------------------------------------------------------------------
 
@@ -316,20 +308,8 @@ class GenerateSidebar(QWidget):
         """The templates and angles, once read (off the UI thread, after start-up)."""
         self.templates = sorted(templates, key=lambda t: t.name.lower())
         self.angles = angles
-        self._fill_angles()
+        self.angle_picker.set_library(angles)
         self._fill_templates(self.categories.currentIndex())
-        self._angle_enabled()
-
-    def _fill_angles(self) -> None:
-        if self.angles is None:
-            return
-        for v in self.angles.axes.sizes:
-            self.size_box.addItem(v.label, v.id)
-        for v in self.angles.axes.heights:
-            self.height_box.addItem(v.label, v.id)
-        for d in self.angles.axes.directions:
-            self.direction_box.addItem(d.label, d.id)
-        self.height_box.setCurrentIndex(max(0, self.height_box.findData("eye")))
 
     def _fill_templates(self, index: int) -> None:
         cats = CATEGORY_TABS[index][1] if 0 <= index < len(CATEGORY_TABS) else ()
@@ -393,27 +373,12 @@ class GenerateSidebar(QWidget):
 
     # -- angle -------------------------------------------------------------------------------
 
-    def _angle_enabled(self) -> None:
-        on = self.size_box.currentData() != NO_ANGLE
-        self.height_box.setEnabled(on)
-        self.direction_box.setEnabled(on)
-
     def angle(self) -> Angle | None:
-        size = self.size_box.currentData()
-        if size == NO_ANGLE or self.angles is None:
-            return None
-        return self.angles.get(
-            f"{size}-{self.height_box.currentData()}-{self.direction_box.currentData()}"
-        )
+        return self.angle_picker.angle()
 
     def set_angle(self, angle_id: str) -> None:
-        angle = self.angles.get(angle_id) if self.angles is not None else None
-        if angle is None:
-            self.size_box.setCurrentIndex(0)
-            return
-        self.size_box.setCurrentIndex(self.size_box.findData(angle.size))
-        self.height_box.setCurrentIndex(self.height_box.findData(angle.height))
-        self.direction_box.setCurrentIndex(self.direction_box.findData(angle.direction))
+        """Show a stored angle id; unknown or empty means no angle."""
+        self.angle_picker.set_angle_id(angle_id)
 
     # -- the request -------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject
 
 from directors_console.bridge.tasks import TaskManager
 from directors_console.core.farm.jobs import Job
-from directors_console.core.farm.progress import ProgressSnapshot
+from directors_console.core.farm.progress import PreviewFrame, ProgressSnapshot
 from directors_console.core.project import Project
 from directors_console.core.storyboard.generate import (
     StoryboardService,
@@ -79,6 +79,7 @@ class GenerationController(QObject):
         self.engine = engine
         self._unsubscribe = engine.queue.subscribe(self._on_job)
         engine.on_progress.append(self._on_progress)
+        engine.on_preview.append(self._on_preview)
         engine.on_node_changed.append(self._on_node)
         self._adopt()
         self.update_state()
@@ -92,6 +93,7 @@ class GenerationController(QObject):
             self._unsubscribe = None
         for hooks, fn in (
             (engine.on_progress, self._on_progress),
+            (engine.on_preview, self._on_preview),
             (engine.on_node_changed, self._on_node),
         ):
             if fn in hooks:
@@ -168,19 +170,32 @@ class GenerationController(QObject):
             return  # the scene is being torn down and clears its selection
         panels = self.selected()
         if len(panels) == 1:
-            panel = panels[0]
-            prompt, negative = panel_prompt(panel)
-            if prompt or negative:
-                self.sidebar.set_prompt(prompt, negative)
-            if panel.template and self.sidebar.select_template(panel.template):
-                self.sidebar.set_values(panel.parameters)
-            if panel.angle:
-                self.sidebar.set_angle(panel.angle)
-            if panel.loras:
-                self.sidebar.loras.setText(
-                    format_loras([(lo.name, lo.strength) for lo in panel.loras])
-                )
+            self.show_panel(panels[0])
         self.update_state()
+
+    def show_panel(self, panel: Panel, restored: bool = False) -> None:
+        """Put a panel's template, values, angle, LoRAs and prompt on the sidebar.
+
+        A panel only overrides what it has; a ``restored`` one (or one with a template)
+        says everything, so an empty prompt or no LoRA is its choice too.
+        """
+        prompt, negative = panel_prompt(panel)
+        full = restored or bool(panel.template)
+        if prompt or negative or restored:
+            self.sidebar.set_prompt(prompt, negative)
+        if panel.template and self.sidebar.select_template(panel.template):
+            self.sidebar.set_values(panel.parameters)
+        if full:
+            self.sidebar.set_angle(panel.angle)
+        if panel.loras or restored:
+            self.sidebar.loras.setText(format_loras([(lo.name, lo.strength) for lo in panel.loras]))
+        self.update_state()
+
+    def panel_applied(self, panel_id: str) -> None:
+        """A restore (or its undo) changed a panel: the sidebar shows it if it is selected."""
+        panel = self.scene.board.get(panel_id)
+        if panel is not None and self.scene.selected_ids() == [panel_id]:
+            self.show_panel(panel, restored=True)
 
     # -- generating ----------------------------------------------------------------------------
 
@@ -241,6 +256,10 @@ class GenerationController(QObject):
         self.progress.progress(job_id, snap)
         if self.service is not None and (panel_id := self.service.job_panel.get(job_id)):
             self._update_panel_progress(panel_id)
+
+    def _on_preview(self, job_id: str, frame: PreviewFrame) -> None:
+        # The engine sends a few per second per job; a 64 px decode of a JPEG is cheap.
+        self.progress.preview(job_id, frame.image)
 
     def _update_panel_progress(self, panel_id: str) -> None:
         item = self.scene.items_by_id.get(panel_id)

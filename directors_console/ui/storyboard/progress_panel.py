@@ -2,17 +2,19 @@
 
 Rows are grouped by panel, then by render node (queued jobs sit under "Waiting for a
 node" with the scheduler's reason). Each row shows the job's version, a line like
-"Phase 1/2 · KSampler · Step 5/14", a progress bar, the ETA, a status colour and a
-cancel button. Finished jobs leave; the sidebar hides itself when nothing runs. It is
-fed by the tab (job state changes and progress snapshots) and only emits
-``cancel_requested(job_id)``.
+"Phase 1/2 · KSampler · Step 5/14", a progress bar, the ETA, a status colour, a
+cancel button and, once the sampler sends them, its latest preview image (decoded
+small: the JPEG decoder scales while it reads). Finished jobs leave; the sidebar hides
+itself when nothing runs. It is fed by the tab (job state changes, progress snapshots,
+preview bytes) and only emits ``cancel_requested(job_id)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
+from PySide6.QtGui import QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -29,6 +31,7 @@ from directors_console.core.farm.jobs import Job, JobState
 from directors_console.core.farm.progress import ProgressSnapshot, format_eta
 
 WIDTH = 300
+PREVIEW_SIDE = 64
 WAITING_NODE = "Waiting for a node"
 STATE_COLOURS = {
     JobState.QUEUED: "#6b6d74",
@@ -56,6 +59,19 @@ def step_text(snap: ProgressSnapshot) -> str:
     return " · ".join(parts)
 
 
+def decode_preview(data: bytes, side: int) -> QImage | None:
+    """A sampler preview (JPEG/PNG/WebP bytes) scaled to fit ``side``; None if unreadable."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    size = reader.size()
+    if size.isValid() and max(size.width(), size.height()) > side:
+        reader.setScaledSize(size.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    return None if image.isNull() else image
+
+
 @dataclass
 class _Where:
     panel: str
@@ -78,6 +94,8 @@ class JobRow(QFrame):
         self.text = QLabel("Queued")
         self.text.setObjectName("ProgressText")
         self.text.setStyleSheet("color: #c8c9ce;")
+        self.text.setWordWrap(True)  # beside a preview the column is narrow
+        self.text.setMinimumWidth(1)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(False)
@@ -91,6 +109,14 @@ class JobRow(QFrame):
         self.cancel.setToolTip("Cancel this render")
         self.cancel.setAutoRaise(True)
         self.cancel.clicked.connect(lambda: self.cancel_clicked.emit(self.job_id))
+        self.preview = QLabel()
+        self.preview.setObjectName("JobPreview")
+        self.preview.setFixedSize(PREVIEW_SIDE, PREVIEW_SIDE)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("background: #15171b; border-radius: 3px;")
+        self.preview.setToolTip("The sampler's latest preview")
+        self.preview.setVisible(False)
+        self.previews = 0  # how many were shown (tests, diagnostics)
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(6)
@@ -105,6 +131,7 @@ class JobRow(QFrame):
         row.setContentsMargins(0, 2, 4, 4)
         row.setSpacing(8)
         row.addWidget(self.strip)
+        row.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(grid, 1)
         self.set_state(JobState.QUEUED, "")
 
@@ -119,6 +146,19 @@ class JobRow(QFrame):
         elif state is JobState.STUCK:
             self.text.setText("No progress for a while")
         self.text.setToolTip(self.text.text())
+
+    def set_preview(self, data: bytes) -> bool:
+        """Show the latest sampler preview; False (and the old one kept) if unreadable."""
+        ratio = self.devicePixelRatioF()
+        image = decode_preview(data, round(PREVIEW_SIDE * ratio))
+        if image is None:
+            return False
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(ratio)
+        self.preview.setPixmap(pixmap)
+        self.preview.setVisible(True)
+        self.previews += 1
+        return True
 
     def set_progress(self, snap: ProgressSnapshot) -> None:
         self.fraction = snap.fraction
@@ -196,6 +236,11 @@ class ProgressSidebar(QWidget):
         row = self.rows.get(job_id)
         if row is not None:
             row.set_progress(snap)
+
+    def preview(self, job_id: str, data: bytes) -> None:
+        row = self.rows.get(job_id)
+        if row is not None:
+            row.set_preview(data)
 
     def remove(self, job_id: str) -> None:
         row = self.rows.pop(job_id, None)

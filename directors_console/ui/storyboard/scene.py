@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsScene
 
 from directors_console.core.storyboard.layout import Guide, Rect
 from directors_console.core.storyboard.model import Board, Panel
+from directors_console.ui.storyboard.media import PanelMedia
 from directors_console.ui.storyboard.panel_item import PanelItem
 
 GUIDE_COLOUR = QColor("#ff3b3b")
@@ -33,6 +34,7 @@ class BoardScene(QGraphicsScene):
         self.board = Board()
         self.folder: Path | None = None
         self.items_by_id: dict[str, PanelItem] = {}
+        self.media = PanelMedia(self)  # version thumbnails and video first frames
         self.guides: tuple[Guide, ...] = ()
         self.setBackgroundBrush(QColor("#1b1d22"))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
@@ -46,11 +48,12 @@ class BoardScene(QGraphicsScene):
         self.items_by_id.clear()
         self.board = board
         self.folder = folder
+        self.media.clear()
         for panel in board.panels:
             self._add_item(panel)
 
     def _add_item(self, panel: Panel) -> PanelItem:
-        item = PanelItem(panel)
+        item = PanelItem(panel, self.media)
         self.addItem(item)
         self.items_by_id[panel.id] = item
         self.request_image(panel)

@@ -10,6 +10,9 @@ sidebar (right) belong to a :class:`GenerationController`; once the window hands
 tab the running farm (``attach_farm``) the selected panels can be rendered. Prompts
 (``SendPrompt``) and reference images (``SendReferenceImage``) sent from other tabs
 land on the selected panels, or on a new panel when none is selected.
+``RestoreWorkflow`` and the panel menu's "Restore workflow from this image" go to the
+:class:`WorkflowRestorer`. Renaming a panel that has a folder asks (non-blocking)
+whether to rename the folder too; locked panels are never deleted.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QHideEvent, QImage, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QStackedWidget,
@@ -38,6 +42,7 @@ from directors_console.core.data_paths import templates_dir
 from directors_console.core.events import (
     EventBus,
     FilesRenamed,
+    RestoreWorkflow,
     SendPrompt,
     SendReferenceImage,
     Subscription,
@@ -51,7 +56,7 @@ from directors_console.core.storyboard.generate import (
 )
 from directors_console.core.storyboard.layout import Edge, align, distribute, grid_positions
 from directors_console.core.storyboard.model import DEFAULT_HEIGHT, DEFAULT_WIDTH, Panel
-from directors_console.core.storyboard.naming import NamingError
+from directors_console.core.storyboard.naming import NamingError, check_panel_name, panel_folder
 from directors_console.core.storyboard.store import StoryboardStore, apply_moves, rename_panel
 from directors_console.core.templates import AngleLibrary, Template, TemplateLoader
 from directors_console.ui.common.empty_state import EmptyState
@@ -67,6 +72,7 @@ from directors_console.ui.storyboard.commands import (
 )
 from directors_console.ui.storyboard.generation import GenerationController
 from directors_console.ui.storyboard.print_dialog import PrintDialog
+from directors_console.ui.storyboard.restore_action import WorkflowRestorer
 from directors_console.ui.storyboard.scene import BoardScene, Geometry
 
 if TYPE_CHECKING:  # the engine (and httpx) load with the farm, after start-up
@@ -139,6 +145,7 @@ class StoryboardTab(TabPage):
         # in ~QGraphicsScene and calls the tab's slots on a dead scene.
         self.scene.setParent(self)
         self.view = BoardView(self.scene, self.undo_stack)
+        self.scene.media.attach(tasks, workers)
         self.toolbar = QToolBar("Storyboard")
         self.toolbar.setObjectName("StoryboardToolbar")
         self._build_actions()
@@ -155,6 +162,18 @@ class StoryboardTab(TabPage):
             angles if given else None,
             self,
         )
+        self.restorer = WorkflowRestorer(
+            self.scene,
+            self.undo_stack,
+            tasks,
+            workers,
+            lambda: (self.generation.sidebar.templates, self.generation.sidebar.angles),
+            self.notify,
+            self.generation.panel_applied,
+            self,
+        )
+        self.panel_menu: QMenu | None = None
+        self.folder_question: QMessageBox | None = None
         # Templates and angles are files: read them in a worker after the first paint,
         # not while the window is being built.
         self._library_requested = given
@@ -188,6 +207,7 @@ class StoryboardTab(TabPage):
         self.scene.image_wanted.connect(self._load_image)
         self.scene.selectionChanged.connect(self._update_actions)
         self.view.rename_requested.connect(self.rename)
+        self.view.panel_menu_requested.connect(self.open_panel_menu)
         sidebar = self.generation.sidebar
         sidebar.import_requested.connect(self.open_import)
         if self.user_templates_dir is None:
@@ -199,6 +219,7 @@ class StoryboardTab(TabPage):
             bus.subscribe(FilesRenamed, self._on_files_renamed),
             bus.subscribe(SendPrompt, self._on_send_prompt),
             bus.subscribe(SendReferenceImage, self._on_send_reference),
+            bus.subscribe(RestoreWorkflow, self.restorer.on_event),
         ]
         self.destroyed.connect(self._cancel_subs)
 
@@ -320,6 +341,7 @@ class StoryboardTab(TabPage):
                 self.workers,
                 self.bus,
                 self,
+                video_frame=self.scene.media.poster,
             )
             self.export_dialog = dialog
         dialog.show()
@@ -363,6 +385,7 @@ class StoryboardTab(TabPage):
     # -- project -------------------------------------------------------------------------------
 
     def _on_project(self, project: Project | None) -> None:
+        self.view.tools.close()  # commit notes being typed, stop a playing video
         if self.save_timer.isActive():
             self.save_timer.stop()
             self.save_now()
@@ -385,6 +408,7 @@ class StoryboardTab(TabPage):
         self.empty.set_text(self.title, f"{PURPOSE}\n\n{hint}")
         loaded = self.store.load(project)
         self.scene.set_board(loaded.board, project.folder)
+        self.view.update_hint()
         self.generation.set_project(project)
         if loaded.notice:
             self.notify(loaded.notice)
@@ -413,6 +437,7 @@ class StoryboardTab(TabPage):
             log.error("storyboard not saved: %s", exc)
 
     def hideEvent(self, event: QHideEvent) -> None:
+        self.view.tools.close()  # notes typed just now are committed; no hidden video plays
         # Leaving the tab or closing the window: do not wait out the autosave delay.
         if self.save_timer.isActive():
             self.save_timer.stop()
@@ -430,6 +455,11 @@ class StoryboardTab(TabPage):
 
     async def _load(self, panel_id: str, path: str) -> None:
         image = await self.workers.in_thread(_load_image, path)
+        panel = self.scene.board.get(panel_id)
+        folder = self.scene.folder
+        wanted = str(folder / panel.image) if panel and panel.image and folder else path
+        if wanted != path:
+            return  # another version was picked while this one loaded
         self.scene.set_image(panel_id, image)
 
     def _on_files_renamed(self, event: FilesRenamed) -> None:
@@ -505,8 +535,17 @@ class StoryboardTab(TabPage):
         self.undo_stack.push(AddPanels(self.scene, [panel], f"Add {panel.name}"))
         return panel
 
+    def _unlocked(self, ids: list[str]) -> tuple[list[str], list[str]]:
+        """``ids`` split into unlocked ids and the names of the locked panels."""
+        panels = [p for p in self.scene.board.panels if p.id in set(ids)]
+        return [p.id for p in panels if not p.locked], [p.name for p in panels if p.locked]
+
     def ask_delete(self) -> None:
-        ids = self.scene.selected_ids()
+        ids, locked = self._unlocked(self.scene.selected_ids())
+        if locked:
+            self.notify(
+                f"Locked, so not deleted: {', '.join(locked)}. Unlock a panel with its lock icon."
+            )
         if not ids:
             return
         names = ", ".join(p.name for p in self.scene.board.panels if p.id in ids)
@@ -530,7 +569,7 @@ class StoryboardTab(TabPage):
             self.delete(ids)
 
     def delete(self, ids: list[str]) -> None:
-        ids = [i for i in ids if self.scene.board.get(i) is not None]
+        ids, _locked = self._unlocked(ids)  # a locked panel is never deleted
         if ids:
             text = "Delete panel" if len(ids) == 1 else f"Delete {len(ids)} panels"
             self.undo_stack.push(RemovePanels(self.scene, ids, text))
@@ -587,14 +626,111 @@ class StoryboardTab(TabPage):
             self._set_positions(distribute(rects, horizontal), f"Distribute {axis}")
 
     def rename(self, panel_id: str, name: str) -> bool:
+        """Rename a panel; with a folder on disk, first ask (non-blocking) whether the
+        folder is renamed too. False (and a notice) if the name cannot be used."""
+        panel = self.scene.board.get(panel_id)
+        if panel is None or self.project is None:
+            return False
+        try:
+            clean = check_panel_name(name)
+        except NamingError as exc:
+            self.notify(str(exc))
+            return False
+        if any(p.name == clean and p.id != panel_id for p in self.scene.board.panels):
+            self.notify(f"Another panel is already called {clean!r}.")
+            return False
+        if clean == panel.name:
+            return False
+        folder = panel_folder(self.project.folder, panel.name)
+        if folder.is_dir():
+            self._ask_folder_rename(panel_id, folder, clean)
+            return True
+        return self._apply_rename(panel_id, clean, folder=False)
+
+    def _ask_folder_rename(self, panel_id: str, folder: Path, new: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Rename the folder too?",
+            f"Rename the folder “{folder.name}” to “{new}” too?",
+            QMessageBox.StandardButton.Yes
+            | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("RenameFolderQuestion")
+        box.setInformativeText(
+            f"It keeps this panel's renders:\n{folder}\n\nThe panel's versions follow the "
+            "files. “Only the panel” leaves the folder as it is."
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText("Rename folder too")
+        box.button(QMessageBox.StandardButton.No).setText("Only the panel")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda result: self._folder_answered(box, panel_id, new, result))
+        self.folder_question = box
+        box.open()
+
+    def _folder_answered(self, box: QMessageBox, panel_id: str, new: str, result: int) -> None:
+        self.folder_question = None
+        box.deleteLater()
+        if result == QMessageBox.StandardButton.Yes:
+            self._apply_rename(panel_id, new, folder=True)
+        elif result == QMessageBox.StandardButton.No:
+            self._apply_rename(panel_id, new, folder=False)
+
+    def _apply_rename(self, panel_id: str, new: str, folder: bool) -> bool:
         panel = self.scene.board.get(panel_id)
         if panel is None or self.project is None:
             return False
         old = panel.name
         try:
-            rename_panel(self.scene.board, self.project.folder, panel_id, name)
+            move = rename_panel(self.scene.board, self.project.folder, panel_id, new, folder=folder)
         except NamingError as exc:
-            self.notify(str(exc))
+            self.notify(str(exc))  # nothing was renamed
             return False
-        self.undo_stack.push(RenamePanel(self.scene, panel_id, old, panel.name, self.notify))
+        if move is not None:
+            self._folder_moved(move)
+        self.undo_stack.push(
+            RenamePanel(
+                self.scene,
+                panel_id,
+                old,
+                panel.name,
+                self.notify,
+                folder=folder,
+                moved=self._folder_moved,
+            )
+        )
+        self.scene.request_image(panel)
         return True
+
+    def _folder_moved(self, move: tuple[Path, Path]) -> None:
+        self.bus.publish(FilesRenamed((move,)))
+
+    def open_panel_menu(self, panel_id: str, where: QPoint) -> QMenu | None:
+        """The right-click menu of a panel (shown with popup(): it never blocks)."""
+        panel = self.scene.board.get(panel_id)
+        if panel is None:
+            return None
+        if self.panel_menu is not None:
+            self.panel_menu.deleteLater()
+        menu = QMenu(self)
+        menu.setObjectName("PanelMenu")
+        restore = menu.addAction("Restore workflow from this image")
+        restore.setObjectName("RestoreWorkflowAction")
+        restore.setEnabled(bool(panel.image))
+        restore.triggered.connect(lambda: self.restorer.restore_from_panel(panel_id))
+        rename = menu.addAction("Rename…")
+        rename.triggered.connect(lambda: self.view.start_rename(panel_id))
+        lock = menu.addAction("Unlock" if panel.locked else "Lock")
+        lock.triggered.connect(lambda: self._toggle_lock(panel_id))
+        self.panel_menu = menu
+        menu.popup(where)
+        return menu
+
+    def _toggle_lock(self, panel_id: str) -> None:
+        panel = self.scene.board.get(panel_id)
+        if panel is not None:
+            text = f"{'Unlock' if panel.locked else 'Lock'} {panel.name}"
+            self.undo_stack.push(
+                SetField(self.scene, "locked", {panel_id: panel.locked}, not panel.locked, text)
+            )
