@@ -9,8 +9,10 @@
    and at fit-all (all 1,000 in view).
 3. Drag: 100 selected panels dragged by the header of one with real mouse events
    (QTest press, 200 moves, release); one frame = one move event + repaint.
-4. PDF: 100 panels with 640×360 PNGs on disk, 2 and 3 per row, A4 portrait, written
-   in a worker thread as the export dialog does; pages 1–2 rendered with
+4. PDF: 100 panels with 640×360 PNGs on disk and Markdown notes on every panel (a
+   heading, bold and italic, a list; every third long enough to be cut with "…"), 2
+   and 3 per row, A4 portrait, written in a worker thread as the export dialog does;
+   pages 1–2 rendered with
    ``pdftoppm -png -r 50`` into ``--keep`` (if given) to look at.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/storyboard.py [--keep DIR] [--check]
@@ -172,8 +174,22 @@ def bench_drag(scene: BoardScene, view: BoardView, selected: int) -> tuple[float
     return stats(times)
 
 
+def shot_notes(index: int) -> str:
+    """Markdown notes as a director writes them: a slug heading, bold and italic words,
+    a shot list; every third one runs long, so the printed sheet has to cut it with "…"."""
+    notes = (
+        f"## Shot {index + 1} — EXT. ROOFTOP – NIGHT\n"
+        f"**Lena** at the *edge*, the city below.\n- push in, 35 mm\n- hold on her hands"
+    )
+    if index % 3 == 0:
+        notes += "\n\n" + "Wind pulls at her coat while the sirens come closer. " * 6
+    return notes
+
+
 def bench_pdf(folder: Path, keep: Path | None) -> dict[int, tuple[float, int, int]]:
     data = board(100, folder)
+    for i, panel in enumerate(data.panels):
+        panel.notes = shot_notes(i)  # Markdown laid out and cut per panel: part of the cost
     out: dict[int, tuple[float, int, int]] = {}
     for per_row in (2, 3):
         job = ExportJob.of(data, folder, "Benchmark film", SheetOptions(per_row=per_row))

@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,15 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtPrintSupport import QPrinter
 
 from directors_console.app.services import Services
-from directors_console.core.storyboard.model import HistoryEntry, Panel
+from directors_console.core.storyboard.model import HistoryEntry, MediaKind, Panel
 from directors_console.core.storyboard.sheets import (
+    SHEET_NOTE_HEIGHT,
     Orientation,
+    Paper,
     SheetOptions,
     contact_sheet,
     layout_pages,
+    page_size,
 )
 from directors_console.ui.main_window import MainWindow
 from directors_console.ui.storyboard import StoryboardTab
@@ -101,12 +105,24 @@ def test_contact_sheet_png_size_and_pixels(tab: StoryboardTab, tmp_path: Path):
     job = ExportJob.of(tab.scene.board, tab.project.folder, "Film", SheetOptions())
     out = tmp_path / "sheet.png"
     size = write_contact_sheet(out, job, columns=3, thumb_width=200)
-    grid = contact_sheet(7, 3, 200)
+    grid = contact_sheet(7, 3, 200, note_height=SHEET_NOTE_HEIGHT)
     image = QImage(str(out))
     assert (image.width(), image.height()) == size == (grid.width, grid.height)
     first = grid.thumbs[0]
     centre = image.pixelColor(int(first.x + first.width / 2), int(first.y + first.height / 2))
     assert centre.saturation() > 100, "the panel image is drawn in its thumbnail"
+    # The notes ("**Shot 1**: the hero / - second line") are light text on the dark sheet.
+    notes = grid.notes[0]
+    bright = sum(
+        image.pixelColor(x, y).lightness() > 150
+        for x in range(int(notes.x), int(notes.x + notes.width))
+        for y in range(int(notes.y), int(notes.y + notes.height))
+    )
+    assert bright > 80, "notes are written under the label"
+
+    bare = ExportJob.of(tab.scene.board, tab.project.folder, "Film", SheetOptions(notes=False))
+    size = write_contact_sheet(out, bare, columns=3, thumb_width=200)
+    assert size == (grid.width, contact_sheet(7, 3, 200).height), "no notes, no notes rows"
 
 
 def test_preview_page_renders_names(tab: StoryboardTab):
@@ -143,6 +159,50 @@ async def test_dialog_is_non_modal_and_preview_follows_toggles(tab: StoryboardTa
     dialog.page.setValue(2)
     await wait_until(lambda: shown[-1] == 2, timeout=10)
     assert dialog.page_label.text() == f"of {dialog.page_count}"
+    dialog.close()
+
+
+async def test_preview_draws_a_video_tile_then_the_first_frame_once_it_loads(tab: StoryboardTab):
+    panels = fill_board(tab, 2)
+    clip = f"{panels[1].name}/{panels[1].name}_v2.mp4"
+    panels[1].history.append(HistoryEntry(path=clip, kind=MediaKind.VIDEO, version=2))
+    panels[1].image = clip
+    dialog = tab.open_export()
+    assert dialog is not None
+    assert dialog.video_frame == tab.scene.media.poster, "frames come from the canvas cache"
+    frame = QImage(320, 180, QImage.Format.Format_RGB32)
+    frame.fill(QColor(30, 200, 60))
+    asked: list[str] = []
+    loaded = False
+
+    def first_frame(path: str, panel_id: str) -> QImage | None:
+        asked.append(panel_id)  # like the canvas cache: asking starts the load
+        return frame if loaded else None
+
+    dialog.video_frame = first_frame
+    previews: list[QImage] = []
+    dialog.preview_ready.connect(lambda _n: previews.append(dialog.preview_image))
+    cell = layout_pages(2, dialog.options())[0].cells[1]
+    page_w = page_size(Paper.A4, Orientation.PORTRAIT)[0]
+
+    def shows(colour: str) -> Callable[[], bool]:
+        def check() -> bool:
+            if not previews:
+                return False
+            scale = previews[-1].width() / page_w
+            x = round((cell.image.x + 4) * scale)
+            y = round((cell.image.y + cell.image.height / 2) * scale)
+            return previews[-1].pixelColor(x, y).name() == colour
+
+        return check
+
+    dialog.refresh_preview()
+    tile = shows("#2b2d33")
+    await wait_until(lambda: asked and tile(), timeout=10)  # the film strip while it loads
+    assert set(asked) == {panels[1].id}, "only the video panel is asked"
+    loaded = True
+    # Nothing else changes: the dialog draws the preview again by itself.
+    await wait_until(shows(frame.pixelColor(0, 0).name()), timeout=10)
     dialog.close()
 
 

@@ -615,3 +615,13 @@ def test_deleting_the_panel_being_edited_drops_the_editor(tab: StoryboardTab) ->
     tab.undo_stack.undo()
     assert tab.scene.board.get(panel.id) is not None
     QTest.keyClick(tab.view, Qt.Key.Key_F)  # the canvas has its keys back
+
+
+def test_notes_keep_the_line_breaks_as_typed(qapp: object) -> None:
+    """A slug line then an action line are two lines on the canvas, as in print."""
+    two = render_markdown("EXT. ROOFTOP\nMara runs.", 300)
+    one = render_markdown("EXT. ROOFTOP Mara runs.", 300)
+    assert two.toPlainText() == "EXT. ROOFTOP\nMara runs."
+    assert (
+        two.documentLayout().documentSize().height() > one.documentLayout().documentSize().height()
+    )

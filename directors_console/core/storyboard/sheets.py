@@ -2,9 +2,12 @@
 
 Everything the exporters need that is not painting: paper sizes, the options a user
 picks (:class:`SheetOptions`), the reading order of panels, where each panel goes on
-which page (:func:`layout_pages`), the grid of a contact sheet, the caption lines of a
-panel (name, rating, metadata, notes flattened from Markdown) and the rows of a CSV
-shot list. Units are PDF points (1/72 inch) unless said otherwise; the UI scales.
+which page (:func:`layout_pages`) with the boxes of its name line, metadata line and
+Markdown notes, the grid of a contact sheet, the font sizes notes print at
+(:class:`NoteFonts`), what a video panel's tile says (:func:`video_label`), the caption
+lines of a panel and the rows of a CSV shot list. The UI lays the notes out as rich text
+in these boxes and draws them. Units are PDF points (1/72 inch) unless said otherwise;
+the UI scales.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from directors_console.core.storyboard.model import Board, HistoryEntry, Panel
+from directors_console.core.storyboard.model import Board, HistoryEntry, MediaKind, Panel
+from directors_console.core.storyboard.naming import media_kind
 
 MM_TO_PT = 72.0 / 25.4
 MIN_PER_ROW = 1
 MAX_PER_ROW = 4
-NOTE_LINES = 4  # lines of notes printed under a panel at most
+NOTE_LINES = 4  # the notes box under a panel is this many caption lines high
+NOTE_GAP = 2.0  # between the metadata line and the notes box
 SHOT_LIST_COLUMNS = ("panel", "version", "rating", "notes", "image", "template", "seed")
 
 
@@ -73,12 +78,36 @@ class Box:
 
 
 @dataclass(frozen=True)
+class NoteFonts:
+    """Pixel sizes notes are set in: body text and headings of level 1, 2 and 3 or more."""
+
+    body: int
+    headings: tuple[int, int, int]
+    indent: float  # of a list level
+
+    def heading(self, level: int) -> int:
+        return self.headings[min(max(level, 1), 3) - 1]
+
+
+PAGE_NOTE_FONTS = NoteFonts(body=8, headings=(10, 9, 9), indent=10.0)
+SHEET_NOTE_FONTS = NoteFonts(body=12, headings=(15, 14, 13), indent=14.0)
+SHEET_NOTE_HEIGHT = 66  # contact sheet pixels: a heading and about four lines
+
+
+@dataclass(frozen=True)
 class Cell:
-    """Where one panel goes on a page: its image box and the caption box below it."""
+    """Where one panel goes on a page: its image box and the caption box below it.
+
+    The caption holds the name line (with the stars at its right), the metadata line
+    and the notes box; the two last are ``None`` when the options leave them out.
+    """
 
     index: int  # into the ordered panel list
     image: Box
     caption: Box
+    name: Box
+    metadata: Box | None = None
+    notes: Box | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +132,21 @@ def page_size(paper: Paper, orientation: Orientation) -> tuple[float, float]:
     if orientation is Orientation.LANDSCAPE:
         w, h = h, w
     return (w * MM_TO_PT, h * MM_TO_PT)
+
+
+def caption_boxes(
+    caption: Box, options: SheetOptions, metrics: Metrics = Metrics()
+) -> tuple[Box, Box | None, Box | None]:
+    """The name line, metadata line and notes box inside a caption box, top to bottom."""
+    x, y, w, line = caption.x, caption.y, caption.width, metrics.line
+    name = Box(x, y, w, line)
+    y += line
+    metadata = None
+    if options.metadata:
+        metadata = Box(x, y, w, line)
+        y += line
+    notes = Box(x, y + NOTE_GAP, w, NOTE_LINES * line) if options.notes else None
+    return name, metadata, notes
 
 
 def caption_line_count(options: SheetOptions) -> int:
@@ -154,9 +198,9 @@ def layout_pages(
             row, col = divmod(slot, n)
             x = metrics.margin + col * (cell_w + metrics.gap)
             y = metrics.margin + metrics.header + row * (image_h + caption_h + metrics.gap)
-            cells.append(
-                Cell(index, Box(x, y, cell_w, image_h), Box(x, y + image_h + 2, cell_w, caption_h))
-            )
+            below = Box(x, y + image_h + 2, cell_w, caption_h)
+            name, meta, notes = caption_boxes(below, options, metrics)
+            cells.append(Cell(index, Box(x, y, cell_w, image_h), below, name, meta, notes))
         pages.append(Page(page_index + 1, tuple(cells)))
     return pages
 
@@ -179,33 +223,46 @@ def reading_order(panels: list[Panel]) -> list[Panel]:
 
 @dataclass(frozen=True)
 class ContactSheet:
-    """Pixel grid of a contact sheet: the image size and each thumbnail's box."""
+    """Pixel grid of a contact sheet: the image size, each thumbnail's and notes box."""
 
     width: int
     height: int
     thumbs: tuple[Box, ...]
     label_height: int
+    notes: tuple[Box, ...] = ()  # one per thumbnail, under its label; () without notes
 
 
 def contact_sheet(
-    count: int, columns: int = 6, thumb_width: int = 320, gap: int = 12, aspect: float = 16 / 9
+    count: int,
+    columns: int = 6,
+    thumb_width: int = 320,
+    gap: int = 12,
+    aspect: float = 16 / 9,
+    note_height: int = 0,
 ) -> ContactSheet:
-    """A grid of ``count`` thumbnails, ``columns`` wide, with a label strip under each."""
+    """A grid of ``count`` thumbnails, ``columns`` wide, with a label strip under each and,
+    when ``note_height`` > 0, a notes box that high under the label."""
     if columns < 1 or thumb_width < 16:
         raise ValueError("columns must be >= 1 and thumb_width >= 16")
+    if note_height < 0:
+        raise ValueError("note_height must be >= 0")
     columns = max(1, min(columns, count or 1))
     rows = max(1, math.ceil(count / columns))
     thumb_h = round(thumb_width / aspect)
     label = 22
+    below = label + (note_height + 4 if note_height else 0)
     width = gap + columns * (thumb_width + gap)
-    height = gap + rows * (thumb_h + label + gap)
+    height = gap + rows * (thumb_h + below + gap)
     thumbs = []
+    notes = []
     for i in range(count):
         row, col = divmod(i, columns)
         x = gap + col * (thumb_width + gap)
-        y = gap + row * (thumb_h + label + gap)
+        y = gap + row * (thumb_h + below + gap)
         thumbs.append(Box(x, y, thumb_width, thumb_h))
-    return ContactSheet(width, height, tuple(thumbs), label)
+        if note_height:
+            notes.append(Box(x, y + thumb_h + label, thumb_width, note_height))
+    return ContactSheet(width, height, tuple(thumbs), label, tuple(notes))
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -215,6 +272,32 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(.+?)\1")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+")
 _QUOTE = re.compile(r"^\s*>\s?")
+
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_TABLE_ROW = re.compile(r"^\s*\|")
+
+
+def hard_line_breaks(markdown: str) -> str:
+    """Markdown where a single newline inside a paragraph is a line break, as typed.
+
+    CommonMark joins such lines with a space; a director who writes a slug line and
+    then an action line means two lines. Code blocks and table rows stay as they are.
+    """
+    lines = markdown.splitlines()
+    out = []
+    fenced = False
+    for i, line in enumerate(lines):
+        fence = _FENCE.match(line)
+        if fence:
+            fenced = not fenced
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        follows = after.strip() and not _FENCE.match(after)
+        plain = line.strip() and not (fenced or fence or _TABLE_ROW.match(line))
+        if follows and plain and not line.endswith(("  ", "\\")) and not _HEADING.match(line):
+            line += "  "
+        out.append(line)
+    return "\n".join(out)
 
 
 def markdown_to_text(markdown: str) -> list[str]:
@@ -255,6 +338,56 @@ def metadata_line(panel: Panel) -> str:
     if panel.angle:
         parts.append(panel.angle)
     return " · ".join(parts) or "no render yet"
+
+
+def is_video(panel: Panel) -> bool:
+    """Whether the image a panel shows now is a video."""
+    if not panel.image:
+        return False
+    entry = current_entry(panel)
+    if entry is not None and entry.path == panel.image and entry.kind is MediaKind.VIDEO:
+        return True
+    return media_kind(panel.image) is MediaKind.VIDEO
+
+
+def _number(values: dict[str, object], *keys: str) -> float | None:
+    for key in keys:
+        value = values.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
+def video_seconds(entry: HistoryEntry) -> float | None:
+    """A video's length from what was recorded with it: a ``duration`` in seconds, or
+    frames (``length``/``frames``) over a frame rate (``fps``/``frame_rate``); else None."""
+    extra = dict(entry.model_extra or {})
+    seconds = _number(extra, "duration") or _number(entry.parameters, "duration")
+    if seconds is not None:
+        return seconds
+    frames = _number(entry.parameters, "length", "frames", "num_frames")
+    fps = _number(entry.parameters, "fps", "frame_rate") or _number(extra, "fps", "frame_rate")
+    return frames / fps if frames is not None and fps is not None else None
+
+
+def duration_text(seconds: float) -> str:
+    """0:05, 1:02:03; under ten seconds with a tenth (2.5 s) since short clips are common."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def video_label(panel: Panel) -> str | None:
+    """What a video panel's tile says ("video · 4.0 s", or "video" when its length is not
+    known); None when the panel shows a still or nothing."""
+    if not is_video(panel):
+        return None
+    entry = current_entry(panel)
+    seconds = video_seconds(entry) if entry is not None and entry.path == panel.image else None
+    return "video" if seconds is None else f"video · {duration_text(seconds)}"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 from directors_console.core.storyboard.layout import Rect, snap
 from directors_console.core.storyboard.model import MIN_HEIGHT, MIN_WIDTH
 from directors_console.ui.storyboard.commands import SetField, SetGeometry
-from directors_console.ui.storyboard.panel_item import HEADER, Hit, PanelItem
+from directors_console.ui.storyboard.panel_item import HEADER, OVERVIEW_LOD, Hit, PanelItem
 from directors_console.ui.storyboard.panel_tools import PanelTools
 from directors_console.ui.storyboard.scene import BoardScene, Geometry
 
@@ -87,6 +87,7 @@ class BoardView(QGraphicsView):
     def set_zoom(self, factor: float) -> None:
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         self.scale(factor / self.zoom(), factor / self.zoom())
+        self.board_scene.set_overview(self.zoom() < OVERVIEW_LOD)
 
     def panel_at(self, pos: QPoint) -> PanelItem | None:
         for item in self.items(pos):
@@ -98,9 +99,11 @@ class BoardView(QGraphicsView):
         rect = self.board_scene.panels_rect()
         if rect.isEmpty():
             self.resetTransform()
+            self.board_scene.set_overview(False)
             self.centerOn(0, 0)
             return
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        self.board_scene.set_overview(self.zoom() < OVERVIEW_LOD)
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
             self.centerOn(rect.center())

@@ -1,5 +1,9 @@
 """Paint storyboard sheets: PDF pages, preview pages, a PNG contact sheet; write shot lists.
 
+Notes are drawn as Markdown (:mod:`print_notes`) in the boxes ``core.storyboard.sheets``
+computes; a panel showing a video gets its first frame (taken from the canvas's cache
+when the job is made) with a "video" badge, else a film-strip tile (:mod:`print_media`).
+
 Every function here is safe to run in a worker thread: it paints only on QImage,
 QPrinter and QPdfWriter (Qt documents painting on QImage and QPrinter from any thread;
 QPdfWriter drives the same PDF engine as a PDF QPrinter; the tests and the benchmark
@@ -14,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,18 +40,26 @@ from PySide6.QtPrintSupport import QPrinter
 from directors_console.core.storage import atomic_write_text, fsync_dir
 from directors_console.core.storyboard.model import Board, Panel
 from directors_console.core.storyboard.sheets import (
+    PAGE_NOTE_FONTS,
+    SHEET_NOTE_FONTS,
+    SHEET_NOTE_HEIGHT,
     Box,
+    Cell,
     Orientation,
     Page,
     Paper,
     SheetOptions,
     caption,
     contact_sheet,
+    is_video,
     layout_pages,
     page_size,
     reading_order,
     shot_list_csv,
+    video_label,
 )
+from directors_console.ui.storyboard.print_media import paint_video_badge, paint_video_tile
+from directors_console.ui.storyboard.print_notes import draw_note, fitted_note
 
 Progress = Callable[[int, int], None]
 PDF_DPI = 72  # device units are points, as in core.storyboard.sheets
@@ -60,25 +72,59 @@ STAR_ON = QColor("#e0982a")
 STAR_OFF = QColor("#c4c6cc")
 SHEET_BG = QColor("#1c1e23")
 SHEET_TEXT = QColor("#e4e4e7")
+SHEET_THUMB = QColor("#2a2d34")
 
 
 class ExportCancelled(Exception):
     """The user cancelled; nothing was written."""
 
 
+VideoFrame = Callable[[str, str], QImage | None]  # (image path, panel id) -> first frame
+
+
 @dataclass(frozen=True)
 class ExportJob:
-    """What to export: panels in reading order (copies), their folder, the project name."""
+    """What to export: panels in reading order (copies), their folder, the project name,
+    and the first frames of the videos panels show (by panel id; QImage copies are cheap
+    and safe to read from the worker thread)."""
 
     panels: tuple[Panel, ...]
     folder: Path
     project: str
     options: SheetOptions = field(default_factory=SheetOptions)
+    frames: Mapping[str, QImage] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, board: Board, folder: Path, project: str, options: SheetOptions) -> ExportJob:
+    def of(
+        cls,
+        board: Board,
+        folder: Path,
+        project: str,
+        options: SheetOptions,
+        video_frame: VideoFrame | None = None,
+    ) -> ExportJob:
+        """A frozen copy of ``board``; ``video_frame`` (called here, on the UI thread)
+        gives the first frame of a video panel if the canvas has it."""
         panels = tuple(p.model_copy(deep=True) for p in reading_order(board.panels))
-        return cls(panels, folder, project, options)
+        frames: dict[str, QImage] = {}
+        if video_frame is not None:
+            for panel in panels:
+                if panel.image and is_video(panel):
+                    frame = video_frame(panel.image, panel.id)
+                    if frame is not None and not frame.isNull():
+                        frames[panel.id] = QImage(frame)
+        return cls(panels, folder, project, options, frames)
+
+    def missing_frames(self) -> int:
+        """Video panels drawn as a tile because their first frame is not known yet."""
+        return sum(1 for p in self.panels if is_video(p) and p.id not in self.frames)
+
+    def picture(self, panel: Panel, longest: int) -> QImage | None:
+        """What the image box shows: the still, a video's first frame, or None."""
+        if is_video(panel):
+            frame = self.frames.get(panel.id)
+            return None if frame is None else _shrunk(frame, longest)
+        return load_image(self.image_path(panel), longest)
 
     def pages(self) -> list[Page]:
         return layout_pages(len(self.panels), self.options)
@@ -100,14 +146,18 @@ def load_image(path: Path | None, longest: int) -> QImage | None:
     image = QImage(str(path))
     if image.isNull():
         return None
-    if max(image.width(), image.height()) > longest:
-        image = image.scaled(
-            longest,
-            longest,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-    return image
+    return _shrunk(image, longest)
+
+
+def _shrunk(image: QImage, longest: int) -> QImage:
+    if max(image.width(), image.height()) <= longest:
+        return image
+    return image.scaled(
+        longest,
+        longest,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
 
 
 def _font(pixels: int, bold: bool = False) -> QFont:
@@ -171,29 +221,38 @@ def paint_header(painter: QPainter, job: ExportJob, number: int, count: int) -> 
     painter.drawLine(QPointF(margin, margin + 17), QPointF(width - margin, margin + 17))
 
 
-def paint_cell(
-    painter: QPainter,
-    job: ExportJob,
-    panel: Panel,
-    image_box: Box,
-    text_box: Box,
-    image: QImage | None,
+def paint_picture(
+    painter: QPainter, panel: Panel, box: QRectF, image: QImage | None, dark: bool = False
 ) -> None:
-    box = _rect(image_box)
-    painter.fillRect(box, EMPTY_FILL)
+    """The image box of one panel: its still, a video frame with a badge, a film-strip
+    tile for a video without a frame, or "no image yet"."""
+    label = video_label(panel)
+    if image is None and label is not None:
+        paint_video_tile(painter, box, label)
+        return
+    painter.fillRect(box, SHEET_THUMB if dark else EMPTY_FILL)
     if image is not None:
         painter.drawImage(_fit(image, box), image)
-    else:
+        if label is not None:
+            paint_video_badge(painter, box, label)
+    elif not dark:
         painter.setPen(MUTED)
         painter.setFont(_font(9))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "no image yet")
+
+
+def paint_cell(
+    painter: QPainter, job: ExportJob, panel: Panel, cell: Cell, image: QImage | None
+) -> None:
+    box = _rect(cell.image)
+    paint_picture(painter, panel, box, image)
     painter.setPen(QPen(RULE, 0.6))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(box)
 
     text = caption(panel, job.options)
-    line = 12.0
-    x, y, w = text_box.x, text_box.y, text_box.width
+    name_box = cell.name
+    x, y, w, line = name_box.x, name_box.y, name_box.width, name_box.height
     star_w = 0.0
     if text.rating:
         star_w = paint_stars(painter, x + w - 5 * 10, y + 1, 9, panel.rating)
@@ -204,20 +263,16 @@ def paint_cell(
         text.name, Qt.TextElideMode.ElideRight, w - star_w - 4
     )
     painter.drawText(QRectF(x, y, w - star_w, line), Qt.AlignmentFlag.AlignVCenter, name)
-    y += line
-    small = _font(8)
-    metrics = QFontMetricsF(small)
-    painter.setFont(small)
-    if text.metadata:
+    if text.metadata and cell.metadata is not None:
+        small = _font(8)
+        painter.setFont(small)
         painter.setPen(MUTED)
-        meta = metrics.elidedText(text.metadata, Qt.TextElideMode.ElideRight, w)
-        painter.drawText(QRectF(x, y, w, line), Qt.AlignmentFlag.AlignVCenter, meta)
-        y += line
-    painter.setPen(INK)
-    for note in text.notes:
-        shown = metrics.elidedText(note, Qt.TextElideMode.ElideRight, w)
-        painter.drawText(QRectF(x, y, w, line), Qt.AlignmentFlag.AlignVCenter, shown)
-        y += line
+        meta = QFontMetricsF(small).elidedText(text.metadata, Qt.TextElideMode.ElideRight, w)
+        painter.drawText(_rect(cell.metadata), Qt.AlignmentFlag.AlignVCenter, meta)
+    if cell.notes is not None and panel.notes.strip():
+        notes = cell.notes
+        doc = fitted_note(panel.notes, notes.width, notes.height, PAGE_NOTE_FONTS)
+        draw_note(painter, doc, _rect(notes), INK)
 
 
 def paint_page(
@@ -232,14 +287,14 @@ def paint_page(
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     paint_header(painter, job, page.number, count)
     for cell, image in zip(page.cells, images, strict=True):
-        paint_cell(painter, job, job.panels[cell.index], cell.image, cell.caption, image)
+        paint_cell(painter, job, job.panels[cell.index], cell, image)
 
 
 def _page_images(job: ExportJob, page: Page, dpi: float) -> list[QImage | None]:
     if not page.cells:
         return []
     longest = int(max(page.cells[0].image.width, page.cells[0].image.height) * dpi / 72)
-    return [load_image(job.image_path(job.panels[c.index]), longest) for c in page.cells]
+    return [job.picture(job.panels[c.index], longest) for c in page.cells]
 
 
 def _temp_beside(path: Path) -> Path:
@@ -356,29 +411,24 @@ def write_contact_sheet(
     progress: Progress = _never,
     cancel: threading.Event | None = None,
 ) -> tuple[int, int]:
-    """A PNG grid of every panel's image with its name and rating; returns its size."""
-    grid = contact_sheet(len(job.panels), columns, thumb_width)
+    """A PNG grid of every panel's image with its name, rating and (if the options say)
+    notes; returns its size."""
+    note_height = SHEET_NOTE_HEIGHT if job.options.notes else 0
+    grid = contact_sheet(len(job.panels), columns, thumb_width, note_height=note_height)
     image = QImage(grid.width, grid.height, QImage.Format.Format_RGB32)
     image.fill(SHEET_BG)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    font = _font(13, bold=True)
-    metrics = QFontMetricsF(font)
     try:
         for i, (panel, box) in enumerate(zip(job.panels, grid.thumbs, strict=True)):
             rect = _rect(box)
-            painter.fillRect(rect, QColor("#2a2d34"))
-            thumb = load_image(job.image_path(panel), thumb_width * 2)
-            if thumb is not None:
-                painter.drawImage(_fit(thumb, rect), thumb)
-            label_y = box.bottom + 3
-            star_w = paint_stars(painter, box.x + box.width - 5 * 15, label_y + 2, 14, panel.rating)
-            painter.setFont(font)
-            painter.setPen(SHEET_TEXT)
-            name = metrics.elidedText(panel.name, Qt.TextElideMode.ElideRight, box.width - star_w)
-            label = QRectF(box.x, label_y, box.width - star_w, grid.label_height - 4)
-            painter.drawText(label, Qt.AlignmentFlag.AlignVCenter, name)
+            paint_picture(painter, panel, rect, job.picture(panel, thumb_width * 2), dark=True)
+            _paint_sheet_label(painter, job, panel, box, grid.label_height)
+            if grid.notes and panel.notes.strip():
+                notes = grid.notes[i]
+                doc = fitted_note(panel.notes, notes.width, notes.height, SHEET_NOTE_FONTS)
+                draw_note(painter, doc, _rect(notes), SHEET_TEXT)
             progress(i + 1, len(job.panels))
             if cancel is not None and cancel.is_set():
                 raise ExportCancelled()
@@ -390,6 +440,22 @@ def write_contact_sheet(
         raise OSError(f"could not write {path}")
     _commit(temp, path)
     return (grid.width, grid.height)
+
+
+def _paint_sheet_label(
+    painter: QPainter, job: ExportJob, panel: Panel, box: Box, label_height: int
+) -> None:
+    label_y = box.bottom + 3
+    star_w = 0.0
+    if job.options.ratings:
+        star_w = paint_stars(painter, box.x + box.width - 5 * 15, label_y + 2, 14, panel.rating)
+    font = _font(13, bold=True)
+    painter.setFont(font)
+    painter.setPen(SHEET_TEXT)
+    width = box.width - star_w - 4
+    name = QFontMetricsF(font).elidedText(panel.name, Qt.TextElideMode.ElideRight, width)
+    label = QRectF(box.x, label_y, width, label_height - 4)
+    painter.drawText(label, Qt.AlignmentFlag.AlignVCenter, name)
 
 
 def write_shot_list(path: Path, board: Board) -> int:

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsProxyWidget, QPlainTextEdit
 
+from directors_console.core.storyboard.sheets import hard_line_breaks
 from directors_console.ui.storyboard.panel_commands import SetNotes
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def render_markdown(text: str, width: float) -> QTextDocument:
     doc.setDefaultFont(font)
     doc.setDocumentMargin(1)
     doc.setIndentWidth(14)  # lists: the default 40 px indent wastes a small panel
-    doc.setMarkdown(text)
+    doc.setMarkdown(hard_line_breaks(text))  # as typed, and as printed
     _tame_headings(doc)
     doc.setTextWidth(max(10.0, width))
     return doc

@@ -6,7 +6,9 @@ page in a worker thread shortly after each change. Export buttons write a pagina
 PDF, a PNG contact sheet or a CSV shot list: the file is chosen with a non-modal file
 dialog, the work runs in a worker thread with a progress bar and a Cancel button, and
 the outcome is published as a user notice. The board is copied when an export starts,
-so later edits on the canvas do not reach a half-written file.
+so later edits on the canvas do not reach a half-written file. Video panels print their
+first frame from the canvas's cache (``video_frame``); asking for one starts its load,
+so the preview is drawn again a few times while frames are still missing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QHideEvent, QImage, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -45,10 +48,12 @@ from directors_console.core.storyboard.sheets import (
     Orientation,
     Paper,
     SheetOptions,
+    page_size,
 )
 from directors_console.ui.storyboard.export import (
     ExportCancelled,
     ExportJob,
+    VideoFrame,
     page_layout,
     print_document,
     render_page,
@@ -59,8 +64,10 @@ from directors_console.ui.storyboard.export import (
 
 log = logging.getLogger(__name__)
 
-PREVIEW_WIDTH = 420
+PREVIEW_WIDTH = 420  # the smallest preview page; it grows with the dialog
 PREVIEW_DELAY_MS = 120
+FRAME_RETRY_MS = 1500  # redraw the preview while video frames are still loading
+FRAME_RETRIES = 3
 KINDS = {
     "pdf": ("Export PDF…", "PDF document (*.pdf)", ".pdf"),
     "png": ("Contact sheet PNG…", "PNG image (*.png)", ".png"),
@@ -83,6 +90,7 @@ class PrintDialog(QDialog):
         workers: Workers,
         bus: EventBus,
         parent: QWidget | None = None,
+        video_frame: VideoFrame | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("StoryboardPrintDialog")
@@ -95,17 +103,24 @@ class PrintDialog(QDialog):
         self.tasks = tasks
         self.workers = workers
         self.bus = bus
+        self.video_frame = video_frame
         self.cancel_event: threading.Event | None = None
         self.file_dialog: QFileDialog | None = None
         self.print_setup: QPrintDialog | None = None
         self.preview_image: QImage | None = None
         self._generation = 0
         self.page_count = 1
+        self._rendered_width = 0
         self._build()
         self.preview_timer = QTimer(self)
         self.preview_timer.setSingleShot(True)
         self.preview_timer.setInterval(PREVIEW_DELAY_MS)
         self.preview_timer.timeout.connect(self.refresh_preview)
+        self.frame_retries = 0
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setSingleShot(True)
+        self.frame_timer.setInterval(FRAME_RETRY_MS)
+        self.frame_timer.timeout.connect(self._retry_frames)
         for signal in (
             self.per_row.valueChanged,
             self.notes.toggled,
@@ -116,6 +131,7 @@ class PrintDialog(QDialog):
             self.page.valueChanged,
         ):
             signal.connect(self.preview_timer.start)
+            signal.connect(self._reset_frame_retries)
         self.preview_timer.start()
 
     def _build(self) -> None:
@@ -181,6 +197,8 @@ class PrintDialog(QDialog):
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(PREVIEW_WIDTH + 8, int(PREVIEW_WIDTH * 1.42) + 8)
         self.preview.setStyleSheet("background: #55585f;")
+        # The page image follows the label's size, never the other way round.
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         layout = QHBoxLayout(self)
         layout.addLayout(column)
         layout.addWidget(self.preview, 1)
@@ -198,10 +216,30 @@ class PrintDialog(QDialog):
         )
 
     def job(self) -> ExportJob:
-        return ExportJob.of(self.board(), self.folder, self.project, self.options())
+        return ExportJob.of(
+            self.board(), self.folder, self.project, self.options(), self.video_frame
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.frame_retries = 0  # reopened: ask for missing video frames again
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.frame_timer.stop()  # no redraws for a closed dialog
+        super().hideEvent(event)
+
+    def _reset_frame_retries(self) -> None:
+        self.frame_retries = 0
+
+    def _retry_frames(self) -> None:
+        self.frame_retries += 1
+        self.refresh_preview()
 
     def refresh_preview(self) -> None:
         job = self.job()
+        waiting = job.missing_frames() and self.video_frame is not None
+        if waiting and self.frame_retries < FRAME_RETRIES and self.isVisible():
+            self.frame_timer.start()
         self.page_count = len(job.pages())
         self.page.setMaximum(self.page_count)
         self.page_label.setText(f"of {self.page_count}")
@@ -210,12 +248,30 @@ class PrintDialog(QDialog):
             self._render(job, self.page.value(), self._generation), self, "Rendering print preview"
         )
 
+    def preview_width(self) -> int:
+        """The page width in pixels that fills the preview area (at least PREVIEW_WIDTH)."""
+        options = self.options()
+        page_w, page_h = page_size(options.paper, options.orientation)
+        area = self.preview.contentsRect()
+        fit = min(area.width() - 8, (area.height() - 8) * page_w / page_h)
+        return max(PREVIEW_WIDTH, int(fit))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.isVisible() and self.preview_width() != self._rendered_width:
+            self.preview_timer.start()
+
     async def _render(self, job: ExportJob, number: int, generation: int) -> None:
-        image = await self.workers.in_thread(render_page, job, number, PREVIEW_WIDTH)
+        width = self.preview_width()
+        ratio = self.devicePixelRatioF()
+        image = await self.workers.in_thread(render_page, job, number, round(width * ratio))
         if generation != self._generation:
             return  # options changed meanwhile; a newer render is on its way
         self.preview_image = image
-        self.preview.setPixmap(QPixmap.fromImage(image))
+        self._rendered_width = width
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(ratio)  # sharp text on high-DPI screens
+        self.preview.setPixmap(pixmap)
         self.preview_ready.emit(number)
 
     # -- exports -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from directors_console.core.storyboard.layout import Guide, Rect
 from directors_console.core.storyboard.model import Board, Panel
@@ -23,6 +23,12 @@ GUIDE_COLOUR = QColor("#ff3b3b")
 GRID_COLOUR = QColor("#363944")
 GRID_STEP = 40.0
 Geometry = tuple[float, float, float, float]  # x, y, width, height
+
+
+def _cache_mode(overview: bool) -> QGraphicsItem.CacheMode:
+    if overview:
+        return QGraphicsItem.CacheMode.NoCache
+    return QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 class BoardScene(QGraphicsScene):
@@ -36,6 +42,7 @@ class BoardScene(QGraphicsScene):
         self.items_by_id: dict[str, PanelItem] = {}
         self.media = PanelMedia(self)  # version thumbnails and video first frames
         self.guides: tuple[Guide, ...] = ()
+        self.overview = False  # zoomed out below the panels' level of detail
         self.setBackgroundBrush(QColor("#1b1d22"))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
 
@@ -52,8 +59,18 @@ class BoardScene(QGraphicsScene):
         for panel in board.panels:
             self._add_item(panel)
 
+    def set_overview(self, overview: bool) -> None:
+        """Zoomed far out, panels draw a few rectangles: cheaper than re-rendering each
+        item's device cache at every zoom step, so the cache is off there."""
+        if overview == self.overview:
+            return
+        self.overview = overview
+        for item in self.items_by_id.values():
+            item.setCacheMode(_cache_mode(overview))
+
     def _add_item(self, panel: Panel) -> PanelItem:
         item = PanelItem(panel, self.media)
+        item.setCacheMode(_cache_mode(self.overview))
         self.addItem(item)
         self.items_by_id[panel.id] = item
         self.request_image(panel)
