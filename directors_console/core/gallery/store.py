@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -111,6 +112,10 @@ class GalleryStore:
         self.file = self.project / ".gallery" / GALLERY_FILE
         self._data = _empty()
         self._clock = _Clock()
+        # Edits come from the UI thread while a save runs in a worker: every read and
+        # write of ``_data`` holds this lock, and a save merges its result back into
+        # ``_data`` instead of replacing it, so an edit made during a save is kept.
+        self._lock = threading.RLock()
         self.problems: list[str] = []
 
     # --- persistence -----------------------------------------------------------------
@@ -126,7 +131,9 @@ class GalleryStore:
 
     def load(self) -> GalleryStore:
         """Read the file (a damaged one is kept aside and reported in ``problems``)."""
-        self._data = self._read_disk()
+        data = self._read_disk()
+        with self._lock:
+            self._data = data
         return self
 
     def _break_empty_lock(self) -> None:
@@ -158,33 +165,45 @@ class GalleryStore:
                 if time.monotonic() > deadline:
                     raise
 
+    def _snapshot(self) -> dict[str, Section]:
+        # Entries are replaced, never changed in place, so copying the sections is enough.
+        with self._lock:
+            return {name: dict(section) for name, section in self._data.items()}
+
     def _merge_and_write(self) -> None:
-        merged = merge(self._data, self._read_disk())
+        merged = merge(self._snapshot(), self._read_disk())
         horizon = time.time_ns() - TOMBSTONE_TTL_NS
         for section in merged.values():
             for key in [k for k, e in section.items() if e.get("gone") and _entry_t(e) < horizon]:
                 del section[key]
         write_json(self.file, GALLERY_SCHEMA, merged)
-        self._data = merged
+        with self._lock:  # edits made while writing are newer: merge keeps them
+            self._data = merge(self._data, merged)
 
     def reload(self) -> None:
         """Take in what other programs saved, keeping our unsaved edits where newer."""
-        self._data = merge(self._data, self._read_disk())
+        disk = self._read_disk()
+        with self._lock:
+            self._data = merge(self._data, disk)
 
-    def _live(self, section: str) -> Iterable[tuple[str, Entry]]:
-        return ((k, e) for k, e in self._data[section].items() if not e.get("gone"))
+    def _live(self, section: str) -> list[tuple[str, Entry]]:
+        with self._lock:
+            return [(k, e) for k, e in self._data[section].items() if not e.get("gone")]
 
     def _put(self, section: str, key: str, entry: Entry) -> None:
-        self._data[section][key] = {**entry, "t": self._clock.now()}
+        with self._lock:
+            self._data[section][key] = {**entry, "t": self._clock.now()}
 
     def _remove(self, section: str, key: str) -> None:
-        if key in self._data[section]:
-            self._data[section][key] = {"gone": True, "t": self._clock.now()}
+        with self._lock:
+            if key in self._data[section]:
+                self._data[section][key] = {"gone": True, "t": self._clock.now()}
 
     # --- ratings ---------------------------------------------------------------------
 
     def rating(self, rel: str) -> int:
-        entry = self._data["ratings"].get(path_key(rel))
+        with self._lock:
+            entry = self._data["ratings"].get(path_key(rel))
         return int(entry.get("v", 0)) if entry and not entry.get("gone") else 0
 
     def set_rating(self, rel: str, stars: int) -> None:
@@ -208,12 +227,43 @@ class GalleryStore:
 
     def delete_tag(self, name: str) -> None:
         self._remove("tags", name)
-        for key, entry in list(self._data["file_tags"].items()):
-            if entry.get("tag") == name and not entry.get("gone"):
+        for key, entry in self._live("file_tags"):
+            if entry.get("tag") == name:
                 self._remove("file_tags", key)
 
     def tags(self) -> dict[str, str]:
         return {k: str(e.get("color", "#888888")) for k, e in self._live("tags")}
+
+    def rename_tag(self, old: str, new: str) -> None:
+        """Rename a tag; its colour and every file carrying it follow.
+
+        Into an existing tag, the two merge and the existing tag keeps its colour. Each
+        change is an entry of its own, so a merge with another writer loses nothing.
+        """
+        if not new.strip():
+            raise ValueError("a tag needs a name")
+        tags = self.tags()
+        if old not in tags:
+            raise KeyError(f"there is no tag {old!r}")
+        if new == old:
+            return
+        if new not in tags:
+            self._put("tags", new, {"color": tags[old]})
+        for key, entry in self._live("file_tags"):
+            if entry.get("tag") == old:
+                path = str(entry.get("path"))
+                self._remove("file_tags", key)
+                self._put("file_tags", path + "\0" + new, {"path": path, "tag": new})
+        self._remove("tags", old)
+
+    def tag_counts(self) -> dict[str, int]:
+        """How many files carry each defined tag (0 for an unused one)."""
+        counts = dict.fromkeys(self.tags(), 0)
+        for _key, entry in self._live("file_tags"):
+            tag = str(entry.get("tag"))
+            if tag in counts:
+                counts[tag] += 1
+        return counts
 
     def tag_file(self, rel: str, tag: str, on: bool = True) -> None:
         if on and tag not in self.tags():
@@ -267,16 +317,12 @@ class GalleryStore:
         if not pairs:
             return
         # All removals first, then all additions: a swap (a -> b, b -> a) keeps both.
-        ratings = self._data["ratings"]
-        moved = {
-            new: ratings[old]["v"]
-            for old, new in pairs.items()
-            if old in ratings and not ratings[old].get("gone")
-        }
+        ratings = dict(self._live("ratings"))
+        moved = {new: ratings[old]["v"] for old, new in pairs.items() if old in ratings}
         tagged = [
             (key, pairs[str(e.get("path"))], str(e.get("tag")))
-            for key, e in self._data["file_tags"].items()
-            if str(e.get("path")) in pairs and not e.get("gone")
+            for key, e in self._live("file_tags")
+            if str(e.get("path")) in pairs
         ]
         for old in pairs:
             self._remove("ratings", old)

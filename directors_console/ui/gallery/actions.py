@@ -87,6 +87,19 @@ class GalleryActions(TabPage):
     def known_tags(self) -> set[str]:
         return set(self.session.store.tags()) if self.session else set()
 
+    def tag_colors(self) -> dict[str, str]:
+        return self.session.store.tags() if self.session else {}
+
+    # Defined by BatchActions (batch_actions.py): batch rename, undo, tag manager.
+    def ask_batch_rename(self, paths: list[str]) -> None:
+        raise NotImplementedError
+
+    def open_tag_manager(self) -> None:
+        raise NotImplementedError
+
+    def push_moves(self, kind: str, moves: list[tuple[str, str]]) -> None:
+        """Make a finished rename or move undoable."""
+
     def tags_of(self, path: str) -> set[str]:
         return self.session.tags_of(path) if self.session else set()
 
@@ -153,6 +166,7 @@ class GalleryActions(TabPage):
         except FileOpError as exc:
             self._fail("Could not rename", exc)
             return
+        self.push_moves("rename", result.moves)
         self._after_ops()
         if result.moves:
             self.grid.select_path(str(self.session.root / result.moves[0][1]))
@@ -189,10 +203,11 @@ class GalleryActions(TabPage):
         if not rels:
             return
         try:
-            await self.session.move(rels, folder)
+            result = await self.session.move(rels, folder)
         except FileOpError as exc:
             self._fail("Could not move", exc)
             return
+        self.push_moves("move", result.moves)
         self._after_ops()
 
     # -- trash ------------------------------------------------------------------------

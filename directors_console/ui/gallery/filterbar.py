@@ -13,10 +13,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from directors_console.ui.gallery.filter_extras import FilterExtras
+
 
 class FilterBar(QWidget):
     changed = Signal()
     trash_clicked = Signal()
+    tags_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,10 +64,18 @@ class FilterBar(QWidget):
         self.progress.hide()
         self.status = QLabel()  # the tab places these two beside the breadcrumb
         self.status.setObjectName("GalleryStatus")
+        self.tags_button = QPushButton("Ta&gs…")
+        self.tags_button.setObjectName("GalleryTagsButton")
+        self.tags_button.setToolTip("Manage the project's tags: add, rename, recolour, delete")
+        self.tags_button.clicked.connect(self.tags_clicked)
+        layout.addWidget(self.tags_button)
         self.trash_button = QPushButton("&Trash")
         self.trash_button.setToolTip("Show trashed files; restore them or empty the trash")
         self.trash_button.clicked.connect(self.trash_clicked)
         layout.addWidget(self.trash_button)
+        # Second row (scope, dates, tags, sort, saved views, stats); the tab places it.
+        self.extras = FilterExtras()
+        self.extras.changed.connect(self.changed)
 
     def words(self) -> str:
         return self.search.text().strip()

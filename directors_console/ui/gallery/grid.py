@@ -1,15 +1,22 @@
 """The thumbnail grid: a virtualised list model of files and an icon-mode view.
 
 The model holds the current listing (``FileEntry`` rows) and looks ratings up through a
-callback; it owns no domain state. The view paints fixed-size tiles (uniform sizes
-keep 100k rows fluid), asks the thumbnail loader for the rows on screen after each
-scroll or resize, turns keys into signals (0–5 rate, Del trash, F2 rename, Space
-lightbox) and drags the selection out as file URLs plus project-relative paths.
+callback; it owns no domain state. A new listing of the same folder is merged in as row
+inserts and removals (scroll position and selection stay). Thumbnails that arrive
+together become one ``dataChanged`` per run of nearby rows. The view paints fixed-size
+tiles (uniform sizes and batched layout keep 100k rows fluid; the delegate keeps the
+scaled pixmaps and elided names it drew), asks the thumbnail loader for the rows on
+screen and one screen either side at most every 40 ms while scrolling, turns keys into
+signals (0–5 rate, Del trash, F2 rename, Space lightbox) and drags the selection out as
+file URLs plus project-relative paths.
 """
 
 from __future__ import annotations
 
+import gc
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -42,6 +49,9 @@ MIME_RELS = "application/x-directors-console-gallery-paths"
 TILE = QSize(168, 196)
 ICON = 144
 EntryRole = Qt.ItemDataRole.UserRole + 1
+SCALED_KEPT = 400  # scaled thumbnails kept by the delegate (a few screens)
+NAMES_KEPT = 20_000  # elided names kept
+BIG_LISTING = 20_000  # rows from which a new listing freezes the GC's view (see set_entries)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -57,6 +67,8 @@ def human_size(size: int) -> str:
 
 
 class FileModel(QAbstractListModel):
+    files_changed = Signal()  # rows whose file was rewritten (their thumbnails are stale)
+
     def __init__(
         self,
         loader: ThumbnailLoader,
@@ -71,13 +83,53 @@ class FileModel(QAbstractListModel):
         self.entries: list[FileEntry] = []
         self._rows: dict[str, int] = {}
         self._placeholders = {k: placeholder(k) for k in ("image", "video", "other")}
-        loader.ready.connect(self._thumb_ready)
+        loader.batch_ready.connect(self._thumbs_ready)
 
     def set_entries(self, entries: Sequence[FileEntry]) -> None:
         self.beginResetModel()
         self.entries = list(entries)
         self._rows = {e.path: i for i, e in enumerate(self.entries)}
         self.endResetModel()
+        if len(self.entries) >= BIG_LISTING:
+            # A big listing adds hundreds of thousands of long-lived objects; the next
+            # full collection of the cyclic GC would walk them all (~0.1 s, a stall in
+            # the middle of scrolling). Freezing moves the objects alive now out of the
+            # collector's sight; reference counting still frees them (a listing holds
+            # no reference cycles). Collecting first leaves no cyclic garbage frozen;
+            # it is cheap after the first time, as frozen objects are not walked again.
+            gc.collect()
+            gc.freeze()
+
+    def update_entries(self, entries: Sequence[FileEntry], diff: ListingDiff | None = None) -> bool:
+        """Take a new listing of the same view as row inserts, removals and changes.
+
+        The view keeps its scroll position and selection. ``diff`` may come from
+        :func:`diff_listing` run in a worker thread on :attr:`entries` (it is ignored
+        if the rows changed since). Returns False (and changes nothing) when the rows
+        kept are not in the same order: then call :meth:`set_entries`.
+        """
+        new = list(entries)
+        if diff is None or diff.base is not self.entries:
+            diff = diff_listing(self.entries, new)
+        if diff is None:
+            return False
+        self.entries = list(self.entries)  # a copy: a diff in flight keeps its base
+        for first, last in reversed(diff.gone):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self.entries[first : last + 1]
+            self.endRemoveRows()
+        for first, last in diff.added:
+            self.beginInsertRows(QModelIndex(), first, last)
+            self.entries[first:first] = new[first : last + 1]
+            self.endInsertRows()
+        self.entries = new
+        self._rows = diff.rows
+        for row in diff.changed:
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+        if diff.changed:
+            self.files_changed.emit()
+        return True
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.entries)
@@ -113,20 +165,103 @@ class FileModel(QAbstractListModel):
     def row_of(self, path: str) -> int:
         return self._rows.get(path, -1)
 
-    def _thumb_ready(self, path: str) -> None:
-        row = self._rows.get(path)
-        if row is not None:
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+    def _thumbs_ready(self, paths: list[str]) -> None:
+        # One dataChanged per run of nearby rows: the view repaints once per batch, and
+        # never walks the rows between two far-apart tiles (the icon-mode view asks
+        # every row in a changed range for its size).
+        rows = sorted(r for r in (self._rows.get(p) for p in paths) if r is not None)
+        for first, last in _runs(rows, gap=64):
+            self.dataChanged.emit(
+                self.index(first), self.index(last), [Qt.ItemDataRole.DecorationRole]
+            )
 
     def refresh_row(self, path: str) -> None:
-        self._thumb_ready(path)
+        self._thumbs_ready([path])
+
+
+@dataclass(frozen=True)
+class ListingDiff:
+    """How a new listing differs from ``base`` (see :func:`diff_listing`)."""
+
+    base: list[FileEntry]
+    gone: list[tuple[int, int]]  # runs of rows of ``base`` to remove
+    added: list[tuple[int, int]]  # runs of rows of the new listing to insert
+    changed: list[int]  # rows of the new listing whose file changed (size or mtime)
+    rows: dict[str, int]  # path -> row in the new listing
+
+
+def diff_listing(base: list[FileEntry], new: list[FileEntry]) -> ListingDiff | None:
+    """The row changes from ``base`` to ``new``, or None if the rows both hold are not in
+    the same order. Plain Python on lists: safe in a worker thread (100k rows: ~0.3 s)."""
+    rows = {e.path: i for i, e in enumerate(new)}
+    gone: list[int] = []
+    kept: list[int] = []  # new row of each kept old row, in old order
+    changed: list[int] = []
+    for i, e in enumerate(base):
+        row = rows.get(e.path)
+        if row is None:
+            gone.append(i)
+            continue
+        if kept and row < kept[-1]:
+            return None
+        kept.append(row)
+        twin = new[row]
+        if twin.size != e.size or twin.mtime != e.mtime or twin.problem != e.problem:
+            changed.append(row)
+    kept_set = set(kept)
+    added = [i for i in range(len(new)) if i not in kept_set]
+    return ListingDiff(base, _runs(gone), _runs(added), changed, rows)
+
+
+def _runs(rows: list[int], gap: int = 1) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of rows at most ``gap`` apart."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and row - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 class TileDelegate(QStyledItemDelegate):
+    """Paints a tile: thumbnail, name, stars. Scaled pixmaps and elided names are kept,
+    so a scroll frame mostly blits what an earlier frame already prepared."""
+
     def __init__(self, rating_of: Callable[[str], int], parent: Any = None) -> None:
         super().__init__(parent)
         self.rating_of = rating_of
+        self._scaled: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
+        self._names: dict[tuple[str, int], str] = {}
+
+    def _fitted(self, pixmap: QPixmap, box: QSize) -> QPixmap:
+        """``pixmap`` scaled down to fit ``box`` (smoothly, once), or itself if it fits."""
+        if pixmap.width() <= box.width() and pixmap.height() <= box.height():
+            return pixmap
+        key = (pixmap.cacheKey(), box.width(), box.height())
+        scaled = self._scaled.get(key)
+        if scaled is None:
+            scaled = pixmap.scaled(
+                box,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self._scaled[key] = scaled
+            if len(self._scaled) > SCALED_KEPT:
+                self._scaled.popitem(last=False)
+        else:
+            self._scaled.move_to_end(key)
+        return scaled
+
+    def _elided(self, painter: QPainter, name: str, width: int) -> str:
+        key = (name, width)
+        text = self._names.get(key)
+        if text is None:
+            if len(self._names) > NAMES_KEPT:
+                self._names.clear()
+            text = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+            self._names[key] = text
+        return text
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return TILE
@@ -139,28 +274,22 @@ class TileDelegate(QStyledItemDelegate):
         state = option.state
         palette = option.palette
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if state & QStyle.StateFlag.State_Selected:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.highlight())
             painter.drawRoundedRect(rect, 6, 6)
-        pixmap: QPixmap = index.data(Qt.ItemDataRole.DecorationRole)
         box = QRect(rect.left() + 4, rect.top() + 4, rect.width() - 8, ICON - 4)
-        scaled = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        if pixmap.width() < box.width() and pixmap.height() < box.height():
-            scaled = pixmap.size()
-        target = QRect(QPoint(0, 0), scaled)
+        pixmap = self._fitted(index.data(Qt.ItemDataRole.DecorationRole), box.size())
+        target = QRect(QPoint(0, 0), pixmap.size())
         target.moveCenter(box.center())
-        painter.drawPixmap(target, pixmap)
+        painter.drawPixmap(target.topLeft(), pixmap)
         text_rect = QRect(rect.left() + 4, box.bottom() + 6, rect.width() - 8, 18)
         painter.setPen(
             palette.highlightedText().color()
             if state & QStyle.StateFlag.State_Selected
             else palette.text().color()
         )
-        name = painter.fontMetrics().elidedText(
-            entry.name, Qt.TextElideMode.ElideMiddle, text_rect.width()
-        )
+        name = self._elided(painter, entry.name, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, name)
         stars = self.rating_of(entry.path)
         if stars:
@@ -169,6 +298,10 @@ class TileDelegate(QStyledItemDelegate):
             star_rect = QRect(text_rect.left(), text_rect.bottom() + 1, text_rect.width(), 16)
             painter.drawText(star_rect, Qt.AlignmentFlag.AlignCenter, "★" * stars)
         painter.restore()
+
+
+def _item(entry: FileEntry) -> tuple[str, str, int, float]:
+    return (entry.path, str(entry.kind), entry.size, entry.mtime)
 
 
 class GalleryGrid(QListView):
@@ -199,16 +332,29 @@ class GalleryGrid(QListView):
         self.setModel(model)
         self.file_model = model
         self.setItemDelegate(TileDelegate(model.rating_of, self))
+        # While scrolling, the rows on screen are asked for at most every 40 ms (each
+        # request drops what was queued for rows already scrolled past).
         self._visible_timer = QTimer(self)
         self._visible_timer.setSingleShot(True)
         self._visible_timer.setInterval(40)
         self._visible_timer.timeout.connect(self.request_visible)
-        self.verticalScrollBar().valueChanged.connect(self._visible_timer.start)
-        model.modelReset.connect(self._visible_timer.start)
+        self.verticalScrollBar().valueChanged.connect(self._request_soon)
+        model.modelReset.connect(self.scrollToTop)  # a new listing starts at its top
+        model.modelReset.connect(self._request_now)
+        model.rowsInserted.connect(self._request_soon)
+        model.rowsRemoved.connect(self._request_soon)
+        model.files_changed.connect(self._request_soon)
+
+    def _request_soon(self, *_args: object) -> None:
+        if not self._visible_timer.isActive():
+            self._visible_timer.start()
+
+    def _request_now(self) -> None:
+        QTimer.singleShot(0, self, self.request_visible)
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        self._visible_timer.start()
+        self._request_soon()
 
     def visible_rows(self) -> range:
         count = self.file_model.rowCount()
@@ -226,10 +372,19 @@ class GalleryGrid(QListView):
         return range(max(0, start), min(count, end))
 
     def request_visible(self) -> None:
+        """Ask for the thumbnails on screen, then for one screen below and one above."""
         entries = self.file_model.entries
         rows = self.visible_rows()
-        items = [(e.path, str(e.kind), e.size, e.mtime) for e in (entries[r] for r in rows)]
-        self.file_model.loader.request(items)
+        if not rows:
+            self.file_model.loader.forget()
+            return
+        page = len(rows)
+        below = range(rows.stop, min(len(entries), rows.stop + page))
+        above = range(max(0, rows.start - page), rows.start)
+        self.file_model.loader.request(
+            [_item(entries[r]) for r in rows],
+            [_item(entries[r]) for r in (*below, *reversed(above))],
+        )
 
     def selected_entries(self) -> list[FileEntry]:
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())

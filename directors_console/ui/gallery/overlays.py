@@ -2,14 +2,13 @@
 
 - :class:`TrashView` lists trashed files (``trash_id -> original``) with Restore and
   Empty Trash; emptying asks first, in a non-modal box opened with ``open()``.
-- :class:`Lightbox` shows one image over the whole tab; the tab decodes it in a worker
-  thread and hands over a ``QImage``. Left/Right step, Esc closes.
+- :class:`Lightbox` (zoom, pan, video playback) lives in ``lightbox.py`` and is
+  re-exported here for the tab.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,6 +19,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from directors_console.ui.gallery.lightbox import Lightbox
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -99,65 +100,4 @@ class TrashView(QWidget):
         box.open()
 
 
-class Lightbox(QWidget):
-    step = Signal(int)  # -1 previous, +1 next
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("GalleryLightbox")
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self._pixmap: QPixmap | None = None
-        self.caption = ""
-        self.hide()
-
-    def open_on(self, caption: str) -> None:
-        self.caption = caption
-        self._pixmap = None
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.show()
-        self.raise_()
-        self.setFocus()
-        self.update()
-
-    def show_image(self, image: QImage | None, caption: str) -> None:
-        self.caption = caption
-        self._pixmap = None if image is None else QPixmap.fromImage(image)
-        self.update()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Escape, Qt.Key.Key_Space):
-            self.hide()
-        elif key in (Qt.Key.Key_Right, Qt.Key.Key_Down):
-            self.step.emit(1)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Up):
-            self.step.emit(-1)
-        else:
-            super().keyPressEvent(event)
-            return
-        event.accept()
-
-    def mousePressEvent(self, event: object) -> None:
-        self.hide()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(10, 10, 12, 240))
-        area = self.rect().adjusted(24, 24, -24, -48)
-        if self._pixmap is not None and not self._pixmap.isNull():
-            scaled = self._pixmap.scaled(
-                area.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            x = area.left() + (area.width() - scaled.width()) // 2
-            y = area.top() + (area.height() - scaled.height()) // 2
-            painter.drawPixmap(x, y, scaled)
-        painter.setPen(QColor("#dddddd"))
-        text_rect = self.rect().adjusted(24, self.height() - 40, -24, -12)
-        hint = "   ← → next/previous · Esc closes"
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, self.caption + hint)
-        painter.end()
+__all__ = ["Lightbox", "TrashView"]

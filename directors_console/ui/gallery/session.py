@@ -12,12 +12,15 @@ import asyncio
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from directors_console.bridge.threads import Workers
-from directors_console.core.events import EventBus
-from directors_console.core.gallery.fileops import BatchResult, FileOps
+from directors_console.core.events import EventBus, FilesRenamed
+from directors_console.core.gallery.autoname import resolve_clashes
+from directors_console.core.gallery.fileops import JOURNAL_SCHEMA, BatchResult, FileOps
 from directors_console.core.gallery.index import GalleryIndex, IndexReport
 from directors_console.core.gallery.metadata import MediaMetadata, read_metadata
+from directors_console.core.gallery.naming import PlannedMove
 from directors_console.core.gallery.scanner import (
     CancelToken,
     FileEntry,
@@ -28,6 +31,7 @@ from directors_console.core.gallery.scanner import (
 )
 from directors_console.core.gallery.search import SearchQuery, search
 from directors_console.core.gallery.store import GalleryStore
+from directors_console.core.storage import StorageError, read_json
 
 
 class GallerySession:
@@ -43,6 +47,7 @@ class GallerySession:
         self._index_lock = asyncio.Lock()
         self.closed = False
         self._prefix = str(root) + os.sep
+        self._publishing: FilesRenamed | None = None
 
     async def open(self) -> None:
         def load() -> FileOps:
@@ -54,9 +59,12 @@ class GallerySession:
     async def close(self) -> None:
         self.closed = True
         async with self._index_lock:
-            if self.index is not None:
-                await self.workers.in_thread(self.index.close)
-                self.index = None
+            index, self.index = self.index, None
+            if index is not None:
+                try:
+                    await self.workers.in_thread(index.close)
+                except RuntimeError:  # the thread pool is already shut down
+                    index.close()
 
     # -- paths ------------------------------------------------------------------------
 
@@ -103,6 +111,18 @@ class GallerySession:
         async with self._ops_lock:
             await self.workers.in_thread(self.store.save)
 
+    def tag_counts(self) -> dict[str, int]:
+        return self.store.tag_counts()
+
+    async def edit_tags(self, edit: Callable[[GalleryStore], None]) -> None:
+        """Apply ``edit`` (define, recolour, rename, delete tags) and save, off the UI thread."""
+        async with self._ops_lock:
+            await self.workers.in_thread(self._edit_and_save, edit)
+
+    def _edit_and_save(self, edit: Callable[[GalleryStore], None]) -> None:
+        edit(self.store)
+        self.store.save()
+
     async def tag(self, paths: Sequence[str], tag: str, on: bool) -> None:
         if tag not in self.store.tags():
             self.store.define_tag(tag)
@@ -117,8 +137,53 @@ class GallerySession:
         async with self._ops_lock:
             result = await self.workers.in_thread(fn)
         if publish and result.moves:
-            self.bus.publish(result.event(self.root))
+            event = result.event(self.root)
+            self._publishing = event
+            try:
+                self.bus.publish(event)
+            finally:
+                self._publishing = None
         return result
+
+    def published(self, event: FilesRenamed) -> bool:
+        """True while this session publishes ``event`` (its store already followed it)."""
+        return event is self._publishing
+
+    async def follow_moves(self, moves: Sequence[tuple[Path, Path]]) -> int:
+        """Ratings and tags follow files or folders renamed by someone else (FilesRenamed).
+
+        Moves outside the project are ignored; a renamed folder carries everything
+        rated or tagged inside it. Returns how many store paths moved.
+        """
+        pairs = [(self.rel_inside(a), self.rel_inside(b)) for a, b in moves]
+        rels = {a: b for a, b in pairs if a is not None and b is not None and a != b}
+        if not rels:
+            return 0
+
+        def follow() -> int:
+            self.store.reload()
+            known = set(self.store.ratings()) | set(self.store.file_tags())
+            moved = []
+            for path in known:
+                old = path
+                while old not in rels and "/" in old:  # the path, then its folders
+                    old = old.rpartition("/")[0]
+                if old in rels:
+                    moved.append((path, rels[old] + path[len(old) :]))
+            if moved:
+                self.store.move_paths(moved)
+                self.store.save()
+            return len(moved)
+
+        async with self._ops_lock:
+            return await self.workers.in_thread(follow)
+
+    def rel_inside(self, path: Path) -> str | None:
+        """``path`` relative to the project (POSIX), or None if it is outside."""
+        text = str(path)
+        if not text.startswith(self._prefix):
+            return None
+        return text[len(self._prefix) :].replace(os.sep, "/")
 
     def _ops(self) -> FileOps:
         if self.ops is None:
@@ -149,6 +214,71 @@ class GallerySession:
 
     def trash_entries(self) -> dict[str, tuple[str, str]]:
         return self.store.trash_entries()
+
+    # -- batch rename and undo (see batch_rename.py) ------------------------------------
+
+    async def rename_facts(
+        self, rels: Sequence[str], need_meta: bool
+    ) -> dict[str, tuple[float, dict[str, Any]]]:
+        """``rel -> (mtime, {"rating", "seed", "positive"})`` for naming tokens.
+
+        Seed and prompt come from the index where it is current, else from the file.
+        While the indexer runs (it holds the index) the files are read instead.
+        """
+        ratings = {rel: self.store.rating(rel) for rel in rels}
+        if need_meta and self.index is not None and not self._index_lock.locked():
+            async with self._index_lock:
+                index = self.index
+                return await self.workers.in_thread(rename_facts, self.root, rels, ratings, index)
+        return await self.workers.in_thread(rename_facts, self.root, rels, ratings, None, need_meta)
+
+    async def preview(self, plan: Sequence[PlannedMove], auto: bool) -> list[PlannedMove]:
+        """The plan checked against the disk; with ``auto`` clashes are numbered first."""
+        ops = self._ops()
+
+        def check() -> list[PlannedMove]:
+            todo = list(plan)
+            if auto:
+                todo = resolve_clashes(todo, lambda rel: os.path.lexists(self.root / rel))
+            return ops.preview(todo)
+
+        return await self.workers.in_thread(check)
+
+    async def apply_plan(self, plan: Sequence[PlannedMove]) -> BatchResult:
+        ops = self._ops()
+        return await self._op(lambda: ops.apply(list(plan)), True)
+
+    async def batch_progress(self) -> tuple[int, int] | None:
+        """``(done, total)`` steps of the batch running now, read from its journal."""
+        ops = self._ops()
+
+        def read() -> tuple[int, int] | None:
+            try:
+                steps = read_json(ops.journal, JOURNAL_SCHEMA).get("ops", [])
+            except (FileNotFoundError, StorageError):
+                return None
+            return sum(1 for op in steps if op.get("done")), len(steps)
+
+        return await self.workers.in_thread(read)
+
+    async def undo_moves(self, moves: Sequence[tuple[str, str]]) -> BatchResult:
+        """Put files moved by one batch back; the last batch goes through FileOps.undo."""
+        ops = self._ops()
+
+        def undo() -> BatchResult:
+            try:
+                last = read_json(ops.last_batch, JOURNAL_SCHEMA).get("moves", [])
+            except (FileNotFoundError, StorageError):
+                last = []
+            if [tuple(m) for m in last] == [tuple(m) for m in moves]:
+                return ops.undo()
+            return ops.apply([PlannedMove(new, old) for old, new in reversed(moves)])
+
+        return await self._op(undo, True)
+
+    async def redo_moves(self, moves: Sequence[tuple[str, str]]) -> BatchResult:
+        ops = self._ops()
+        return await self._op(lambda: ops.apply([PlannedMove(a, b) for a, b in moves]), True)
 
     # -- index and search -------------------------------------------------------------
 
@@ -191,3 +321,29 @@ class GallerySession:
             )
             for h in hits
         ]
+
+
+def rename_facts(
+    root: Path,
+    rels: Sequence[str],
+    ratings: dict[str, int],
+    index: GalleryIndex | None,
+    need_meta: bool = True,
+) -> dict[str, tuple[float, dict[str, Any]]]:
+    """Blocking: mtime, rating, seed and prompt of each file (see the session method)."""
+    out: dict[str, tuple[float, dict[str, Any]]] = {}
+    for rel in rels:
+        try:
+            mtime = (root / rel).stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        info: dict[str, Any] = {"rating": ratings.get(rel, 0)}
+        if need_meta:
+            row = index.row(rel) if index is not None else None
+            if row is not None and row.get("mtime") == mtime:
+                info.update(seed=row.get("seed"), positive=row.get("positive"))
+            else:
+                meta = read_metadata(root / rel).info
+                info.update(seed=meta.seed, positive=meta.positive)
+        out[rel] = (mtime, info)
+    return out

@@ -25,24 +25,34 @@ from PySide6.QtWidgets import (
 
 from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
-from directors_console.core.events import EventBus, Subscription, UserNotice
+from directors_console.core.events import EventBus, FilesRenamed, Subscription, UserNotice
 from directors_console.core.gallery.scanner import CancelToken, FileEntry
 from directors_console.core.gallery.search import SearchQuery
 from directors_console.core.project import Project, ProjectService
 from directors_console.ui.common.empty_state import EmptyState
-from directors_console.ui.gallery.actions import GalleryActions
+from directors_console.ui.gallery.arranging import ArrangeActions
+from directors_console.ui.gallery.batch_actions import BatchActions
 from directors_console.ui.gallery.detail import DetailPanel
 from directors_console.ui.gallery.filterbar import FilterBar
 from directors_console.ui.gallery.folders import Breadcrumb, FolderTree
-from directors_console.ui.gallery.grid import FileModel, GalleryGrid
+from directors_console.ui.gallery.grid import (
+    FileModel,
+    GalleryGrid,
+    ListingDiff,
+    diff_listing,
+)
 from directors_console.ui.gallery.overlays import Lightbox, TrashView
 from directors_console.ui.gallery.session import GallerySession
 from directors_console.ui.gallery.thumbs import ThumbnailLoader
+from directors_console.ui.gallery.viewers import GalleryViewers
+from directors_console.ui.gallery.views import FilesStack
 
 log = logging.getLogger(__name__)
 
+DIFF_IN_THREAD = 5000  # rows from which a relisting is compared in a worker thread
 
-class GalleryTab(GalleryActions):
+
+class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
     tab_id = "gallery"
     title = "Gallery"
     purpose = (
@@ -74,6 +84,7 @@ class GalleryTab(GalleryActions):
         self._list_cancel = CancelToken()
         self._list_task: asyncio.Task[None] | None = None
         self._index_cancel = CancelToken()
+        self._closing_sessions: list[GallerySession] = []
         self._search_task: asyncio.Task[None] | None = None
         self.loader = ThumbnailLoader(cache_dir, tasks, workers, self)
         self._build(project_actions)
@@ -82,6 +93,10 @@ class GalleryTab(GalleryActions):
             self._project_changed.emit, call_now=True
         )
         self.destroyed.connect(self._sub.cancel)
+        self._renamed_sub = bus.subscribe(FilesRenamed, self._on_files_renamed)
+        self.destroyed.connect(self._renamed_sub.cancel)
+        # At shutdown (after tasks are cancelled) the open session closes its index.
+        tasks.add_closer("gallery", self.close_session)
 
     def _build(self, project_actions: list[QAction]) -> None:
         layout = QVBoxLayout(self)
@@ -100,6 +115,7 @@ class GalleryTab(GalleryActions):
         self.filters.changed.connect(self.apply_filters)
         self.filters.trash_clicked.connect(self.show_trash)
         body_layout.addWidget(self.filters)
+        body_layout.addWidget(self.filters.extras)
         self.breadcrumb = Breadcrumb()
         self.breadcrumb.folder_clicked.connect(self._crumb_clicked)
         crumbs = QHBoxLayout()
@@ -121,12 +137,13 @@ class GalleryTab(GalleryActions):
         self.grid.lightbox_requested.connect(self.open_lightbox)
         self.grid.activated.connect(lambda _i: self.open_lightbox())
         self.grid.selectionModel().currentChanged.connect(lambda _c, _p: self._show_current())
+        self._build_views()  # list, masonry, timeline: same model and selection as the grid
         self.trash_view = TrashView()
         self.trash_view.restore_requested.connect(self.restore)
         self.trash_view.empty_requested.connect(self.empty_trash)
         self.trash_view.closed.connect(lambda: self.center.setCurrentWidget(self.grid))
-        self.center = QStackedWidget()
-        self.center.addWidget(self.grid)
+        self.center = FilesStack(self.grid, self.views)
+        self.center.addWidget(self.views)
         self.center.addWidget(self.trash_view)
         self.detail = DetailPanel()
         self.detail.rate.connect(lambda s: self.rate(self._selected(), s))
@@ -149,15 +166,19 @@ class GalleryTab(GalleryActions):
         self._relist_timer.setInterval(300)
         self._relist_timer.timeout.connect(self.relist)
         self.watcher = QFileSystemWatcher(self)
-        self.watcher.directoryChanged.connect(lambda _p: self._relist_timer.start())
+        self.watcher.directoryChanged.connect(self._folder_changed)
         self._reindex_timer = QTimer(self)
         self._reindex_timer.setSingleShot(True)
         self._reindex_timer.setInterval(2000)
         self._reindex_timer.timeout.connect(self.update_index)
+        self._build_viewers()
+        self._after_build_views(self._grid_keys)
+        self._build_batch()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.lightbox.setGeometry(self.rect())
+        self.compare_view.setGeometry(self.rect())
 
     def _crumb_clicked(self, rel: str) -> None:
         self.tree.select_folder(rel)
@@ -183,10 +204,13 @@ class GalleryTab(GalleryActions):
         self.loader.forget()
         self.model.set_entries([])
         self.detail.clear()
+        self.undo_stack.clear()  # its commands name files of the previous project
         if self.watcher.directories():
             self.watcher.removePaths(self.watcher.directories())
-        if old is not None:
+        if old is not None and not self.tasks.closing:
             self.tasks.run_task(old.close(), None, "Close gallery")
+        elif old is not None:
+            self._closing_sessions.append(old)  # closed by close_session at shutdown
         for button in self.empty.buttons:
             button.setVisible(project is None)
         hint = "Open or create a project to begin."
@@ -201,14 +225,20 @@ class GalleryTab(GalleryActions):
         session = GallerySession(project.folder, self.cache_dir, self.workers, self.bus)
         self.session = session
         self.folder = ""
+        self.views.info.set({})
+        self._restore_mode()
+        self.stats_dialog.follow()
         self.tasks.run_task(self._open(session, project), self, "Open gallery")
 
     async def _open(self, session: GallerySession, project: Project) -> None:
+        self.loader.warm_up()
         await session.open()
         if session is not self.session:
             return
         if session.store.problems:
             self.bus.publish(UserNotice("Gallery data repaired", session.store.problems[0]))
+        self.show_saved_views()
+        self._refresh_tags()
         await self.refresh_tree()
         self.update_index()
 
@@ -222,6 +252,11 @@ class GalleryTab(GalleryActions):
 
     # -- listing ----------------------------------------------------------------------
 
+    def _folder_changed(self, _path: str) -> None:
+        """The shown folder changed on disk (a new render): relist it, then re-index."""
+        self._relist_timer.start()
+        self._reindex_timer.start()
+
     def select_folder(self, rel: str) -> None:
         session = self.session
         if session is None:
@@ -233,6 +268,7 @@ class GalleryTab(GalleryActions):
         self.watcher.addPath(str(session.abs(rel)))
         self.center.setCurrentWidget(self.grid)
         self.relist(keep_selection=False)
+        self.stats_dialog.follow()
 
     def relist(self, keep_selection: bool = True) -> None:
         session = self.session
@@ -251,26 +287,42 @@ class GalleryTab(GalleryActions):
     async def _list(
         self, session: GallerySession, rel: str, token: CancelToken, keep_selection: bool
     ) -> None:
-        listing = await session.list_folder(rel, token)
+        listing = await self.list_scope(session, rel, token)
         if token.cancelled or session is not self.session:
             return
         self.listing = listing.files
         if listing.problem:
             self.bus.publish(UserNotice("Folder not readable", listing.problem, "warning"))
         if not self.filters.words():
-            self._show_entries(self._filtered(self.listing), keep_selection)
+            shown = self._filtered(self.listing)
+            diff = None
+            if keep_selection and len(shown) > DIFF_IN_THREAD:
+                # The row changes of a big folder are worked out off the UI thread.
+                diff = await self.workers.in_thread(diff_listing, self.model.entries, shown)
+                if token.cancelled or session is not self.session:
+                    return
+            self._show_entries(shown, keep_selection, diff)
+        self.load_info()
 
     def _filtered(self, entries: list[FileEntry]) -> list[FileEntry]:
         kind = self.filters.kind()
         least = self.filters.rating_min()
-        return [
+        kept = [
             e
             for e in entries
             if (e.kind == kind if kind else e.kind != "other")
             and (not least or self._rating(e.path) >= least)
         ]
+        return self.arrange(kept)  # dates, tags, sort order
 
-    def _show_entries(self, entries: list[FileEntry], keep_selection: bool = False) -> None:
+    def _show_entries(
+        self,
+        entries: list[FileEntry],
+        keep_selection: bool = False,
+        diff: ListingDiff | None = None,
+    ) -> None:
+        if keep_selection and self.model.update_entries(entries, diff):
+            return  # rows inserted/removed in place: scroll position and selection stay
         current = self.grid.current_entry()
         self.model.set_entries(entries)
         if keep_selection and current is not None:
@@ -282,15 +334,10 @@ class GalleryTab(GalleryActions):
             self._search_task.cancel()
         self.center.setCurrentWidget(self.grid)
         words = self.filters.words()
-        if not words:
-            self._show_entries(self._filtered(self.listing))
+        if not words:  # a new filter or order keeps the current file if it stays
+            self._show_entries(self._filtered(self.listing), keep_selection=True)
             return
-        query = SearchQuery(
-            words=words,
-            rating_min=self.filters.rating_min(),
-            kind=self.filters.kind(),
-            limit=5000,
-        )
+        query = self.search_query(words)
         self._search_task = self.tasks.run_task(self._search(query), self, "Search")
 
     async def _search(self, query: SearchQuery) -> None:
@@ -299,8 +346,41 @@ class GalleryTab(GalleryActions):
             return
         entries = await session.search(query)
         if session is self.session and query.words == self.filters.words():
-            self._show_entries(entries)
+            self._show_entries(self.arrange(entries))
             self.filters.set_status(f"{len(entries)} match{'es' * (len(entries) != 1)}")
+
+    # -- other tabs and shutdown -------------------------------------------------------
+
+    def _on_files_renamed(self, event: FilesRenamed) -> None:
+        """Files or folders renamed elsewhere (e.g. the Storyboard): ratings follow them."""
+        session = self.session
+        if session is None or session.published(event):
+            return  # our own renames: FileOps already moved their ratings and tags
+        self.tasks.run_task(self._follow(session, event), self, "Follow renamed files")
+
+    async def _follow(self, session: GallerySession, event: FilesRenamed) -> None:
+        await session.follow_moves(event.moves)
+        if session is not self.session:
+            return
+        shown = self.folder
+        for old, new in event.moves:
+            old_rel, new_rel = session.rel_inside(old), session.rel_inside(new)
+            if old_rel and new_rel is not None and (shown + "/").startswith(old_rel + "/"):
+                shown = new_rel + shown[len(old_rel) :]
+        await self.refresh_tree()
+        if shown != self.folder:
+            self.tree.select_folder(shown)  # the shown folder itself was renamed
+        else:
+            self.relist()
+        self._reindex_timer.start()
+
+    async def close_session(self) -> None:
+        """Close the open project's session (its search index); the window is closing."""
+        sessions = [*self._closing_sessions, *([self.session] if self.session else [])]
+        self._closing_sessions = []
+        self._index_cancel.cancel()
+        for session in sessions:
+            await session.close()
 
     # -- detail -----------------------------------------------------------------------
 
@@ -344,5 +424,6 @@ class GalleryTab(GalleryActions):
         if session is self.session and not report.cancelled:
             total = report.added + report.changed + report.unchanged
             self.filters.set_status(f"{total} files indexed")
+            self.load_info()
             if self.filters.words():
                 self.apply_filters()

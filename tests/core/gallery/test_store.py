@@ -157,3 +157,39 @@ def test_200_kills_during_saves_never_corrupt(tmp_path: Path) -> None:
     store = GalleryStore(tmp_path).load()  # a lock left by a killed writer is broken
     store.set_rating("last.png", 5)
     store.save()
+
+
+def test_an_edit_made_while_a_save_writes_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The UI rates a file while a worker saves: the save must not drop that rating."""
+    import threading
+
+    from directors_console.core.gallery import store as store_module
+
+    store = GalleryStore(tmp_path).load()
+    store.set_rating("a.png", 5)
+    real_write = store_module.write_json
+    writing = threading.Event()
+    rated = threading.Event()
+
+    def slow_write(*args: object, **kwargs: object) -> None:
+        writing.set()
+        assert rated.wait(5)
+        real_write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "write_json", slow_write)
+    saver = threading.Thread(target=store.save)
+    saver.start()
+    assert writing.wait(5)
+    store.set_rating("b.png", 2)  # the "UI thread", mid-save
+    store.tag_file("b.png", "hero")
+    rated.set()
+    saver.join(5)
+    monkeypatch.setattr(store_module, "write_json", real_write)
+    assert store.rating("a.png") == 5 and store.rating("b.png") == 2
+    assert store.tags_of("b.png") == {"hero"}
+    store.save()
+    again = GalleryStore(tmp_path).load()
+    assert again.rating("a.png") == 5 and again.rating("b.png") == 2
+    assert again.tags_of("b.png") == {"hero"}
