@@ -330,3 +330,25 @@ async def test_moving_on_cancels_the_previous_listing(
     assert token.cancelled
     await wait_until(lambda: tab.model.rowCount() == 4, 10)
     assert all("sc02" in e.path for e in tab.model.entries)
+
+
+async def test_new_folder_and_move(
+    window: MainWindow, services: Services, gallery_project: Path
+) -> None:
+    tab = await open_gallery(window, services, gallery_project)
+    await show_folder(tab, "shots/sc02", 4)
+    paths = [e.path for e in tab.listing[:2]]
+    names = sorted(Path(p).name for p in paths)
+    dialog = tab.ask_new_folder_move(paths)
+    assert dialog is not None
+    dialog.setTextValue("bad/name")
+    dialog.accept()
+    assert not (gallery_project / "shots/sc02/bad").exists()  # refused, nothing moved
+    dialog = tab.ask_new_folder_move(paths)
+    assert dialog is not None
+    dialog.setTextValue("Selects")
+    dialog.accept()
+    target = gallery_project / "shots/sc02/Selects"
+    await wait_until(lambda: sorted(p.name for p in target.glob("*.png")) == names, 10)
+    await wait_until(lambda: tab.model.rowCount() == 2, 10)
+    await wait_until(lambda: "shots/sc02/Selects" in tab.tree.folders(), 10)

@@ -19,6 +19,7 @@ from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
 from directors_console.core.events import EventBus, SendReferenceImage, UserNotice
 from directors_console.core.gallery.fileops import FileOpError
+from directors_console.core.gallery.naming import name_problem
 from directors_console.ui.common.tab_page import TabPage
 from directors_console.ui.gallery.grid import FileModel, GalleryGrid
 from directors_console.ui.gallery.menu import build_menu
@@ -191,6 +192,36 @@ class GalleryActions(TabPage):
         dialog.fileSelected.connect(chosen)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def ask_new_folder_move(self, paths: list[str]) -> QInputDialog | None:
+        """Make a folder inside the shown one and move the files into it, in one step."""
+        if self.session is None or not paths:
+            return None
+        rels = [self.session.rel(p) for p in paths]
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("New Folder and Move")
+        where = self.folder or "the project folder"
+        dialog.setLabelText(f"Move {len(rels)} file(s) into a new folder in “{where}”:")
+        dialog.setTextValue("Selects")
+
+        def chosen(name: str) -> None:
+            name = name.strip()
+            problem = name_problem(name) if name else "a folder needs a name"
+            if problem is None and name.startswith("."):
+                problem = "names starting with a dot are hidden and kept for the program"
+            if problem is not None:
+                self._fail("Could not make the folder", ValueError(problem))
+                return
+            folder = f"{self.folder.strip('/')}/{name}".strip("/")
+            if self.session is not None and self.session.abs(folder).exists():
+                self._fail("Could not make the folder", ValueError(f"“{folder}” already exists"))
+                return
+            self.move_rels(rels, folder)
+
+        dialog.textValueSelected.connect(chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def move_rels(self, rels: list[str], folder: str) -> asyncio.Task[None] | None:
         if self.session is None or not rels:

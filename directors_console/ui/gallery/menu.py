@@ -42,6 +42,7 @@ def build_menu(tab: GalleryActions, entries: list[FileEntry], parent: QWidget) -
     add("Rename…", lambda: tab.ask_rename(paths[0]), "F2", enabled=one)
     add("Batch Rename…", lambda: tab.ask_batch_rename(paths), "Ctrl+F2", enabled=len(paths) > 1)
     add("Move to…", lambda: tab.ask_move(paths))
+    add("New Folder and Move…", lambda: tab.ask_new_folder_move(paths))
     add("Trash", lambda: tab.trash(paths), "Del")
     menu.addSeparator()
     rate = menu.addMenu("Rate")
