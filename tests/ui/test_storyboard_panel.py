@@ -578,7 +578,7 @@ async def test_screenshot_of_panels(tab: StoryboardTab, tmp_path: Path) -> None:
     assert len(colours) > 50
 
 
-async def test_keys_n_edits_notes_and_k_plays(tab: StoryboardTab) -> None:
+async def test_keys_n_edits_notes_k_plays_m_mutes(tab: StoryboardTab) -> None:
     panel = add_panel(tab)
     give_versions(tab, panel, 1, video_at=0)
     tab.scene.select_only([panel.id])
@@ -586,6 +586,11 @@ async def test_keys_n_edits_notes_and_k_plays(tab: StoryboardTab) -> None:
     tools = tab.view.tools
     QTest.keyClick(tab.view, Qt.Key.Key_K)
     assert tools.player.item is item_of(tab, panel) and tools.player.playing
+    assert tools.player.muted  # a board full of clips starts silent
+    QTest.keyClick(tab.view, Qt.Key.Key_M)
+    assert not tools.player.muted
+    QTest.keyClick(tab.view, Qt.Key.Key_M)
+    assert tools.player.muted
     QTest.keyClick(tab.view, Qt.Key.Key_K)
     assert tools.player.item is item_of(tab, panel) and not tools.player.playing
     QTest.keyClick(tab.view, Qt.Key.Key_N)

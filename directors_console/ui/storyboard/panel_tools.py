@@ -77,12 +77,16 @@ class PanelTools(QObject):
         return True
 
     def key(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
-        """N edits the notes of the one selected panel, K plays or pauses its video."""
+        """N edits the notes of the one selected panel, K plays or pauses its video,
+        M turns the playing video's sound on or off."""
         if modifiers & ~Qt.KeyboardModifier.KeypadModifier or key not in (
             Qt.Key.Key_N,
             Qt.Key.Key_K,
+            Qt.Key.Key_M,
         ):
             return False
+        if key == Qt.Key.Key_M:
+            return self.player.toggle_mute()
         ids = self._scene.selected_ids()
         if len(ids) != 1:
             return False

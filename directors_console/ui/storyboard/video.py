@@ -97,6 +97,17 @@ class PanelPlayer(QObject):
         self.stop()
         self._start(item)
 
+    @property
+    def muted(self) -> bool:
+        return self._audio is None or self._audio.isMuted()
+
+    def toggle_mute(self) -> bool:
+        """Sound on or off for the playing video (it starts muted); False if none plays."""
+        if self.item is None or self._audio is None:
+            return False
+        self._audio.setMuted(not self._audio.isMuted())
+        return True
+
     def _ensure(self) -> QMediaPlayer:
         if self._player is None:
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
