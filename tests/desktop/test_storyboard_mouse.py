@@ -23,7 +23,7 @@ from directors_console.core.project import ProjectService
 from directors_console.core.settings import SettingsStore
 from directors_console.core.storyboard.model import Board, Panel
 from directors_console.core.storyboard.store import StoryboardStore
-from directors_console.ui.storyboard.panel_item import FOOTER, HEADER, PAD
+from directors_console.ui.storyboard.panel_item import FOOTER, GAP, HEADER, NOTES_EMPTY_H, PAD
 from tests.desktop.conftest import RunningApp, XDisplay, assert_clean_exit
 from tests.desktop.test_window import screenshot_of_window
 
@@ -31,7 +31,9 @@ pytestmark = pytest.mark.desktop
 
 Launch = Callable[..., RunningApp]
 W, H = 320.0, 230.0
-IMAGE_W, IMAGE_H = int(W - 2 * PAD), int(H - HEADER - FOOTER - 4)
+# The image area of a panel without notes or versions (the "Add notes…" line below it);
+# images of exactly that size fill it, so their screen size gives the zoom.
+IMAGE_W, IMAGE_H = int(W - 2 * PAD), int(H - HEADER - FOOTER - 4 - NOTES_EMPTY_H - GAP)
 COLOURS = {  # name -> (colour, scene x, scene y)
     "Red": ((230, 20, 20), 0.0, 0.0),
     "Green": ((20, 200, 40), 360.0, 40.0),
@@ -175,7 +177,7 @@ def test_drag_marquee_and_align_with_the_real_mouse(
 
     # Panels were fitted while the tab was hidden: focus the canvas (click on empty
     # canvas, found by its colour) and fit all with F.
-    canvas = canvas_span(xdisplay.screenshot(tmp_path / "sb-1-tab.png"), wy + wh // 2)
+    canvas = _wait_canvas(xdisplay, tmp_path / "sb-1-tab.png", wy + wh // 2)
     middle = ((canvas[0] + canvas[1]) // 2, wy + wh // 2)
     mouse(xdisplay, "mousemove", "--sync", str(middle[0]), str(middle[1]), "click", "1")
     xdisplay.key(window, "f")
@@ -243,6 +245,18 @@ def _wait_saved(
         if time.monotonic() > deadline:
             pytest.fail(f"project.json never showed the change of {name}: {panel}")
         time.sleep(0.2)
+
+
+def _wait_canvas(display: XDisplay, shot: Path, y: int, timeout: float = 10.0) -> tuple[int, int]:
+    """The canvas span once the Storyboard tab is on screen (a loaded machine is slow)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return canvas_span(display.screenshot(shot), y)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
 
 
 def _wait_screen(display: XDisplay, shot: Path, timeout: float = 10.0) -> Screen:

@@ -352,3 +352,34 @@ async def test_new_folder_and_move(
     await wait_until(lambda: sorted(p.name for p in target.glob("*.png")) == names, 10)
     await wait_until(lambda: tab.model.rowCount() == 2, 10)
     await wait_until(lambda: "shots/sc02/Selects" in tab.tree.folders(), 10)
+
+
+async def test_narrow_window_scrolls_the_tool_rows(
+    window: MainWindow, services: Services, gallery_project: Path
+) -> None:
+    """The filter rows and the batch bar never make the window wider than 640 px: they
+    scroll sideways when they do not fit, and stay whole when there is room."""
+    from directors_console.ui.common.overflow import OverflowRow
+
+    tab = await open_gallery(window, services, gallery_project)
+    await show_folder(tab, "shots/sc02", 4)
+    tab.grid.selectAll()
+    await wait_until(lambda: tab.batch_bar.isVisible())
+    rows = [w for w in tab.findChildren(OverflowRow) if w.row is not tab.batch_bar]
+    rows.append(next(w for w in tab.findChildren(OverflowRow) if w.row is tab.batch_bar))
+    assert window.minimumSizeHint().width() <= 640
+    window.farm_dock.hide()
+    window.resize(1500, 800)
+    await wait_until(lambda: tab.width() > 1200)
+    for row in rows:
+        if row.row.isVisibleTo(tab):
+            assert row.isVisible() and row.height() >= row.row.sizeHint().height()
+    visible = [r for r in rows if r.isVisible()]
+    assert len(visible) >= 3  # search row, filter row, batch bar
+    assert not any(r.horizontalScrollBar().isVisible() for r in visible)
+    window.resize(640, 600)
+    await wait_until(lambda: window.width() == 640)
+    await wait_until(lambda: visible[1].horizontalScrollBar().isVisible())
+    assert visible[1].row.width() >= visible[1].row.minimumSizeHint().width()
+    tab.grid.clearSelection()
+    await wait_until(lambda: not rows[-1].isVisible())  # the bar's row goes with the bar

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from directors_console.core.events import UserNotice
 from directors_console.core.gallery.fileops import BatchResult, FileOpError
+from directors_console.ui.common.overflow import OverflowRow
 from directors_console.ui.gallery.actions import GalleryActions
 from directors_console.ui.gallery.batch_rename import BatchRenameDialog
 from directors_console.ui.gallery.batchbar import BatchBar
@@ -55,7 +56,7 @@ class BatchActions(GalleryActions):
         bar.clear_clicked.connect(self.grid.clearSelection)
         layout = self.body.layout()
         if layout is not None:
-            layout.addWidget(bar)
+            layout.addWidget(OverflowRow(bar))  # scrolls sideways when the tab is narrow
         self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
         # Removed rows and resets shrink the selection without selectionChanged.
         queued = Qt.ConnectionType.QueuedConnection

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from directors_console.ui.common.overflow import OverflowRow
 from directors_console.ui.gallery.grid import human_size
 from directors_console.ui.gallery.thumbs import placeholder
 
@@ -69,7 +70,10 @@ class DuplicatesView(QWidget):
         self.confirm: QMessageBox | None = None
         self._placeholders = {k: QIcon(placeholder(k, THUMB)) for k in ("image", "video", "other")}
         layout = QVBoxLayout(self)
-        layout.addLayout(self._build_controls())
+        controls = QWidget()
+        controls.setLayout(self._build_controls())
+        controls.layout().setContentsMargins(0, 0, 0, 0)  # type: ignore[union-attr]
+        layout.addWidget(OverflowRow(controls))  # scrolls sideways when narrow
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(
             ["File (checked: to trash)", "Size", "Rating", "Modified", "Keep"]
