@@ -148,3 +148,23 @@ async def test_video_plays_muted_with_controls(
     QTest.keyClick(box, Qt.Key.Key_Escape)
     assert not box.isVisible()
     assert player.playbackState() == QMediaPlayer.PlaybackState.StoppedState
+
+
+async def test_f_fills_the_screen_and_closing_gives_the_window_back(
+    window: MainWindow, services: Services, project: Path
+) -> None:
+    tab = await open_gallery(window, services, project)
+    await show_folder(tab, "shots/sc02", 4)
+    select_row(tab, 0)
+    QTest.keyClick(tab.grid, Qt.Key.Key_Space)
+    box = tab.lightbox
+    await wait_until(lambda: box.canvas.pixmap is not None, 10)
+    assert not window.isFullScreen()
+    QTest.keyClick(box, Qt.Key.Key_F)
+    await wait_until(window.isFullScreen)
+    QTest.keyClick(box, Qt.Key.Key_F)
+    await wait_until(lambda: not window.isFullScreen())
+    QTest.keyClick(box, Qt.Key.Key_F)
+    await wait_until(window.isFullScreen)
+    QTest.keyClick(box, Qt.Key.Key_Escape)  # closing the lightbox leaves full screen too
+    await wait_until(lambda: not window.isFullScreen() and not box.isVisible())

@@ -119,6 +119,7 @@ class Lightbox(QWidget):
         self._tasks: TaskManager | None = None
         self._workers: Workers | None = None
         self._converting = False
+        self._made_full_screen = False  # F put the window in full screen; Esc undoes it
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.audio.setMuted(True)
@@ -241,13 +242,25 @@ class Lightbox(QWidget):
 
     def close_lightbox(self) -> None:
         self._stop_video()
+        if self._made_full_screen:
+            self.toggle_full_screen()
         self.hide()
+
+    def toggle_full_screen(self) -> None:
+        """F: the whole screen for the picture; again (or closing) gives the window back."""
+        window = self.window()
+        if self._made_full_screen or window.isFullScreen():
+            self._made_full_screen = False
+            window.showNormal()
+        else:
+            self._made_full_screen = True
+            window.showFullScreen()
 
     def _set_caption(self, caption: str) -> None:
         self.caption = caption
         hint = (
             "← → next/previous · wheel or +/− zoom · 0 fit · 1 actual size"
-            " · drag to pan · Esc closes"
+            " · drag to pan · F full screen · Esc closes"
         )
         if self.video_path is not None:
             hint = "Space play/pause · M mute · " + hint
@@ -270,6 +283,8 @@ class Lightbox(QWidget):
                 self.video_bar.toggle_play()
             else:
                 self.close_lightbox()
+        elif key in (Qt.Key.Key_F, Qt.Key.Key_F11):
+            self.toggle_full_screen()
         elif key == Qt.Key.Key_M and self.video_path is not None:
             self.video_bar.mute_button.toggle()
         elif key in (Qt.Key.Key_Right, Qt.Key.Key_Down):
