@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QTabWidget,
+    QWidget,
 )
 
 from directors_console import APP_NAME, __version__
@@ -47,11 +48,6 @@ from directors_console.ui.common.notifications import NotificationArea
 from directors_console.ui.common.tab_page import TabPage
 from directors_console.ui.common.theme import THEMES, apply_theme
 from directors_console.ui.farm_dock import FarmDock
-from directors_console.ui.gallery import GalleryTab
-from directors_console.ui.orchestrator import OrchestratorTab
-from directors_console.ui.prompt_studio import PromptStudioTab
-from directors_console.ui.storyboard import StoryboardTab
-from directors_console.ui.video import VideoTab
 
 if TYPE_CHECKING:
     from directors_console.core.farm.engine import FarmEngine
@@ -59,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STARTUP_PROBE_ENV = "DIRECTORS_CONSOLE_STARTUP_PROBE"
+TAB_TITLES = ("Prompt Studio", "Storyboard", "Orchestrator", "Gallery", "Video")
 
 
 @dataclass
@@ -94,36 +91,14 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("MainTabs")
         project_actions = [self.act_new, self.act_open]
         projects = services.projects
-        self.pages: list[TabPage] = [
-            PromptStudioTab(projects, services.bus, services.tasks, services.workers),
-            StoryboardTab(
-                projects,
-                project_actions,
-                services.bus,
-                services.tasks,
-                services.workers,
-                user_templates_dir=services.settings.folder / "templates",
-            ),
-            OrchestratorTab(
-                projects,
-                services.settings,
-                services.tasks,
-                services.workers,
-                self._farm_nodes_changed,
-            ),
-            GalleryTab(
-                projects,
-                project_actions,
-                services.bus,
-                services.tasks,
-                services.workers,
-                services.cache_dir,
-            ),
-            VideoTab(projects, project_actions),
-        ]
-        for page in self.pages:
-            self.tabs.addTab(page, page.title)
-            self.undo_group.addStack(page.undo_stack)
+        # Only the tab on screen is built before the first paint; the others (and their
+        # imports) follow one per event-loop turn right after it, or at once when asked
+        # for (``pages``, switching to them). See _build_page.
+        self._project_actions = project_actions
+        self._built: list[TabPage | None] = [None] * len(TAB_TITLES)
+        self._farm_problem: str | None = None
+        for title in TAB_TITLES:
+            self.tabs.addTab(QWidget(), title)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
@@ -144,20 +119,111 @@ class MainWindow(QMainWindow):
                 0, lambda: self.resizeDocks([self.farm_dock], [320], Qt.Orientation.Horizontal)
             )
         self._on_tab_changed(self.tabs.currentIndex())
+        # A child timer: it dies with the window, so no build runs after it is gone.
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_next_page)
+        self.first_painted.connect(self._build_timer.start)
+
+    # -- the tabs (built lazily) ---------------------------------------------------------
+
+    @property
+    def pages(self) -> list[TabPage]:
+        """Every tab's page, building those not built yet."""
+        return [self.page(i) for i in range(len(TAB_TITLES))]
+
+    def built_pages(self) -> list[TabPage]:
+        return [page for page in self._built if page is not None]
+
+    def page(self, index: int) -> TabPage:
+        page = self._built[index]
+        if page is None:
+            page = self._build_page(index)
+        return page
+
+    def _build_next_page(self) -> None:
+        for index, page in enumerate(self._built):
+            if page is None:
+                self._build_page(index)
+                self._build_timer.start()
+                return
+
+    def _make_page(self, index: int) -> TabPage:
+        services = self.services
+        projects, bus, tasks, workers = (
+            services.projects,
+            services.bus,
+            services.tasks,
+            services.workers,
+        )
+        if index == 0:
+            from directors_console.ui.prompt_studio import PromptStudioTab
+
+            return PromptStudioTab(projects, bus, tasks, workers)
+        if index == 1:
+            from directors_console.ui.storyboard import StoryboardTab
+
+            return StoryboardTab(
+                projects,
+                self._project_actions,
+                bus,
+                tasks,
+                workers,
+                user_templates_dir=services.settings.folder / "templates",
+            )
+        if index == 2:
+            from directors_console.ui.orchestrator import OrchestratorTab
+
+            return OrchestratorTab(
+                projects, services.settings, tasks, workers, self._farm_nodes_changed
+            )
+        if index == 3:
+            from directors_console.ui.gallery import GalleryTab
+
+            return GalleryTab(
+                projects, self._project_actions, bus, tasks, workers, services.cache_dir
+            )
+        from directors_console.ui.video import VideoTab
+
+        return VideoTab(projects, self._project_actions)
+
+    def _build_page(self, index: int) -> TabPage:
+        page = self._make_page(index)
+        self._built[index] = page
+        placeholder = self.tabs.widget(index)
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)  # swapping the placeholder is not a tab change
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, TAB_TITLES[index])
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(False)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.undo_group.addStack(page.undo_stack)
+        if current == index:
+            self.undo_group.setActiveStack(page.undo_stack)
+        if self.engine is not None and hasattr(page, "attach_farm"):
+            page.attach_farm(self.engine)
+        elif self._farm_problem is not None and hasattr(page, "farm_unavailable"):
+            page.farm_unavailable(self._farm_problem)
+        return page
 
     # -- the render farm (started after the first paint) ------------------------------------
 
     def attach_farm(self, engine: FarmEngine) -> None:
         """The farm is running: hand it to every view that shows it."""
         self.engine = engine
-        for view in (*self.pages, self.farm_dock):
+        for view in (*self.built_pages(), self.farm_dock):
             attach = getattr(view, "attach_farm", None)
             if attach is not None:
                 attach(engine)
 
     def settings_reloaded(self) -> None:
         """settings.yaml changed on disk and was read again: refresh what shows it."""
-        for view in (*self.pages, self.farm_dock):
+        for view in (*self.built_pages(), self.farm_dock):
             refresh = getattr(view, "settings_reloaded", None) or getattr(view, "refresh", None)
             if refresh is not None:
                 refresh()
@@ -168,7 +234,8 @@ class MainWindow(QMainWindow):
         self.farm_dock.refresh()
 
     def farm_unavailable(self, reason: str) -> None:
-        for view in (*self.pages, self.farm_dock):
+        self._farm_problem = reason
+        for view in (*self.built_pages(), self.farm_dock):
             unavailable = getattr(view, "farm_unavailable", None)
             if unavailable is not None:
                 unavailable(reason)
@@ -231,8 +298,8 @@ class MainWindow(QMainWindow):
 
         view_menu = bar.addMenu("&View")
         self.tab_actions: list[QAction] = []
-        for index, page in enumerate(self.pages):
-            action = self._action(page.title, f"Ctrl+{index + 1}")
+        for index, title in enumerate(TAB_TITLES):
+            action = self._action(title, f"Ctrl+{index + 1}")
             action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
             view_menu.addAction(action)
             self.tab_actions.append(action)
@@ -263,8 +330,8 @@ class MainWindow(QMainWindow):
     # -- state rendering ------------------------------------------------------------------
 
     def _on_tab_changed(self, index: int) -> None:
-        if 0 <= index < len(self.pages):
-            self.undo_group.setActiveStack(self.pages[index].undo_stack)
+        if 0 <= index < len(TAB_TITLES):
+            self.undo_group.setActiveStack(self.page(index).undo_stack)
 
     def _on_project(self, project: Project | None) -> None:
         has = project is not None
@@ -404,7 +471,7 @@ class MainWindow(QMainWindow):
                 self.restoreState(QByteArray(base64.b64decode(saved.state)))
         except ValueError:
             log.warning("saved window layout is unreadable; using the default")
-        if 0 <= saved.current_tab < len(self.pages):
+        if 0 <= saved.current_tab < len(TAB_TITLES):
             self.tabs.setCurrentIndex(saved.current_tab)
 
     def save_window_state(self) -> None:
@@ -421,6 +488,7 @@ class MainWindow(QMainWindow):
             log.warning("could not save window layout: %s", exc)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._build_timer.stop()
         self.save_window_state()
         for sub in self._subs:
             sub.cancel()

@@ -104,13 +104,14 @@ def test_trash_restore_and_drag_to_folder_with_the_mouse(
     xdisplay.key(window, "ctrl+4")
     boxes = wait_tiles(xdisplay, tmp_path / "g-1-tiles.png", list(COLOURS))
 
-    # 1. Right-click the green tile, then Trash (6th entry: Open, Reveal, Copy Path,
-    #    Rename, Move to, Trash) with the menu's own keyboard navigation.
+    # 1. Right-click the green tile, then Trash (7th enabled entry: Open, Reveal, Copy
+    #    Path, Rename, Move to, New Folder and Move, Trash; Batch Rename is disabled for
+    #    one file and skipped) with the menu's own keyboard navigation.
     green = centre(boxes["b_green"])  # type: ignore[arg-type]
     mouse(xdisplay, "mousemove", "--sync", str(green[0]), str(green[1]), "click", "3")
     time.sleep(0.5)
     xdisplay.screenshot(tmp_path / "g-2-menu.png")
-    xdisplay.tool("xdotool", "key", *(["Down"] * 6), "Return")
+    xdisplay.tool("xdotool", "key", *(["Down"] * 7), "Return")
     wait_for(lambda: not (folder / "b_green.png").exists(), "the green image to be trashed")
     assert list((folder / ".gallery" / ".trash").rglob("b_green.png"))
 

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
 from directors_console.app.paths import AppPaths
 from directors_console.app.services import Services, build_services
@@ -41,10 +43,20 @@ def window_services(services: Services) -> WindowServices:
 @pytest.fixture
 def make_window(qtbot, services: Services) -> Callable[[], MainWindow]:  # type: ignore[no-untyped-def]
     def make() -> MainWindow:
+        # Windows of earlier tests are deleted later; if that happened after this one was
+        # activated, the offscreen platform would take the activation away with them.
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         window = MainWindow(window_services(services))
         qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
+        if asyncio._get_running_loop() is not None:
+            # Called from an async test: waiting here would nest a Qt event loop inside
+            # the running qasync loop (it hangs). Such tests await what they need.
+            window.show()
+            return window
+        with qtbot.waitExposed(window):  # a context manager: it waits on leaving
+            window.show()
+        # Shortcuts and focus need the active window, which may come a moment later.
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
         return window
 
     return make

@@ -354,32 +354,46 @@ async def test_new_folder_and_move(
     await wait_until(lambda: "shots/sc02/Selects" in tab.tree.folders(), 10)
 
 
-async def test_narrow_window_scrolls_the_tool_rows(
+async def test_tool_rows_scroll_sideways_instead_of_widening_the_tab(
     window: MainWindow, services: Services, gallery_project: Path
 ) -> None:
-    """The filter rows and the batch bar never make the window wider than 640 px: they
-    scroll sideways when they do not fit, and stay whole when there is room."""
+    """The filter rows and the batch bar never make the Gallery wider than 640 px: they
+    scroll sideways when they do not fit, stay whole when there is room, and the batch
+    bar's row shows and hides with the bar."""
+    from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
     from directors_console.ui.common.overflow import OverflowRow
 
     tab = await open_gallery(window, services, gallery_project)
     await show_folder(tab, "shots/sc02", 4)
+    assert tab.minimumSizeHint().width() <= 640
+    bar_row = next(w for w in tab.findChildren(OverflowRow) if w.row is tab.batch_bar)
+    assert not bar_row.isVisible()
     tab.grid.selectAll()
-    await wait_until(lambda: tab.batch_bar.isVisible())
-    rows = [w for w in tab.findChildren(OverflowRow) if w.row is not tab.batch_bar]
-    rows.append(next(w for w in tab.findChildren(OverflowRow) if w.row is tab.batch_bar))
-    assert window.minimumSizeHint().width() <= 640
-    window.farm_dock.hide()
-    window.resize(1500, 800)
-    await wait_until(lambda: tab.width() > 1200)
+    await wait_until(bar_row.isVisible)
+    rows = [w for w in tab.findChildren(OverflowRow) if w.isVisible()]
+    assert len(rows) >= 3  # search row, filter row, batch bar
     for row in rows:
-        if row.row.isVisibleTo(tab):
-            assert row.isVisible() and row.height() >= row.row.sizeHint().height()
-    visible = [r for r in rows if r.isVisible()]
-    assert len(visible) >= 3  # search row, filter row, batch bar
-    assert not any(r.horizontalScrollBar().isVisible() for r in visible)
-    window.resize(640, 600)
-    await wait_until(lambda: window.width() == 640)
-    await wait_until(lambda: visible[1].horizontalScrollBar().isVisible())
-    assert visible[1].row.width() >= visible[1].row.minimumSizeHint().width()
+        assert row.height() >= row.row.sizeHint().height()
     tab.grid.clearSelection()
-    await wait_until(lambda: not rows[-1].isVisible())  # the bar's row goes with the bar
+    await wait_until(lambda: not bar_row.isVisible())
+
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    buttons = QWidget()
+    line = QHBoxLayout(buttons)
+    for i in range(12):
+        line.addWidget(QPushButton(f"Button number {i}"))
+    row = OverflowRow(buttons)
+    assert not row.isVisible()  # made without a parent, it must not open as a window
+    layout.addWidget(row)
+    holder.resize(3000, 200)
+    holder.show()
+    await wait_until(lambda: row.width() > 2000)
+    assert not row.horizontalScrollBar().isVisible()
+    whole = row.height()
+    holder.resize(400, 200)
+    await wait_until(lambda: row.horizontalScrollBar().isVisible())
+    assert row.height() > whole  # room for the scroll bar; the buttons keep their size
+    assert holder.minimumSizeHint().width() < 400
+    holder.close()

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sqlite3
+import threading
 import time
 import warnings
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPoint
 
 from directors_console.app.services import Services
 from directors_console.core.events import FilesRenamed
-from directors_console.ui.gallery import GalleryTab
+from directors_console.core.gallery.arrange import ArrangeSpec
+from directors_console.core.gallery.scanner import FileEntry
+from directors_console.ui.gallery import GalleryTab, live
+from directors_console.ui.gallery.grid import TILE, GalleryGrid
 from directors_console.ui.main_window import MainWindow
 from tests.ui.conftest import wait_until
 
@@ -216,3 +221,140 @@ async def test_index_closed_with_the_project_and_the_window(
     assert is_closed(second_db)
     assert second.index is None and second.closed
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+class BlankPaints(QObject):
+    """Counts paints of the grid while the rows on screen are not laid out (blank)."""
+
+    def __init__(self, grid: GalleryGrid) -> None:
+        super().__init__(grid)
+        self.grid = grid
+        self.count = 0
+        grid.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            corner = QPoint(TILE.width() // 2, TILE.height() // 2)
+            self.count += not self.grid.indexAt(corner).isValid()
+        return False
+
+
+@pytest.fixture
+def big_project(tmp_path: Path) -> Path:
+    """3,000 renders in one folder (hard links to one small PNG: quick to make)."""
+    root = tmp_path / "Big"
+    folder = root / "renders"
+    png(folder / "r00000.png", 10)
+    for i in range(1, 3000):
+        os.link(folder / "r00000.png", folder / f"r{i * 2:05d}.png")  # even numbers only
+    return root
+
+
+async def test_a_burst_of_new_renders_in_a_big_folder_becomes_inserted_rows(
+    window: MainWindow, services: Services, big_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.new_project(str(big_project))
+    tab = next(p for p in window.pages if isinstance(p, GalleryTab))
+    window.tabs.setCurrentWidget(tab)
+    window.resize(1100, 700)
+    await wait_until(lambda: "renders" in tab.tree.folders(), 10)
+    await show_folder(tab, "renders", 3000)
+    await wait_until(lambda: "indexed" in tab.filters.status.text(), 60)
+    session = tab.session
+    assert session is not None and session.index is not None
+    grid, model = tab.grid, tab.model
+    grid.setCurrentIndex(model.index(1500))
+    grid.selectionModel().select(model.index(1502), QItemSelectionModel.SelectionFlag.Select)
+    bar = grid.verticalScrollBar()
+    await wait_until(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum() // 2)
+    scrolled = bar.value()
+    before = selected_names(tab)
+    assert before == ["r03000.png", "r03004.png"]
+
+    resets: list[int] = []
+    inserted: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append(last - first + 1))
+    relisted: list[str] = []
+    full_index: list[int] = []
+    list_folder = session.list_folder
+    update_index = session.update_index
+
+    async def spy_list(rel: str, cancel: object) -> object:
+        relisted.append(rel)
+        return await list_folder(rel, cancel)  # type: ignore[arg-type]
+
+    async def spy_index(*args: object) -> object:
+        full_index.append(1)
+        return await update_index(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session, "list_folder", spy_list)
+    monkeypatch.setattr(session, "update_index", spy_index)
+    blank = BlankPaints(grid)
+
+    # A burst of 20 renders spread over the folder, 6 of them sorting above the selection.
+    names = [f"r{n:05d}.png" for n in (1, 3, 501, 1001, 2001, 2999, *range(3001, 5800, 200))]
+    assert len(names) == 20
+    started = time.monotonic()
+    for name in names:
+        os.link(big_project / "renders" / "r00000.png", big_project / "renders" / name)
+    await wait_until(lambda: model.rowCount() == 3020, 5)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5, f"the burst took {elapsed:.2f} s to appear"
+    assert resets == [] and sum(inserted) == 20 and relisted == []
+    shown = [e.name for e in model.entries]
+    assert shown == sorted(shown) and set(names) <= set(shown)  # each at its sorted place
+    assert selected_names(tab) == before
+    assert grid.current_entry().name == "r03000.png"  # type: ignore[union-attr]
+    assert grid.currentIndex().row() == 1506
+    assert bar.value() == scrolled
+    await wait_until(lambda: grid.viewport().updatesEnabled(), 2)
+    assert blank.count == 0, "the rows on screen were painted before they were laid out"
+
+    # Only the new files are indexed: no walk of the project.
+    rels = [f"renders/{n}" for n in names]
+    await wait_until(lambda: all(session.index.row(r) is not None for r in rels), 10)  # type: ignore[union-attr]
+    assert full_index == []
+
+
+async def test_a_render_still_being_written_is_shown_again_when_complete(
+    window: MainWindow, services: Services, project: Path
+) -> None:
+    tab = await open_gallery(window, services, project)
+    await show_folder(tab, "renders", 80)
+    data = (project / "renders" / "r001.png").read_bytes()
+    target = project / "renders" / "r100.png"
+    with target.open("wb") as fh:
+        fh.write(data[:20])  # the renderer has written the first bytes
+        fh.flush()
+        await wait_until(lambda: tab.model.row_of(str(target)) >= 0, 5)
+        row = tab.model.row_of(str(target))
+        assert tab.model.entries[row].size == 20
+        fh.write(data[20:])  # a write into the file: the folder itself does not change
+    await wait_until(lambda: tab.model.entries[row].size == len(data), 5)
+    assert tab.model.rowCount() == 81
+
+
+async def test_a_big_listing_is_filtered_and_sorted_in_a_worker_thread(
+    window: MainWindow, services: Services, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tab = await open_gallery(window, services, project)
+    await show_folder(tab, "renders", 80)
+    on_ui_thread: list[bool] = []
+    arrange = live.arrange_listing
+
+    def spy(entries: list[FileEntry], spec: ArrangeSpec) -> list[FileEntry]:
+        on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return arrange(entries, spec)
+
+    monkeypatch.setattr(live, "arrange_listing", spy)
+    folder = str(project / "renders")
+    tab.listing = [
+        FileEntry(f"{folder}/f{i:05d}.png", f"f{i:05d}.png", i, 1e9 + i, "image")
+        for i in range(live.ARRANGE_IN_THREAD + 1000)
+    ]
+    tab.extras.set_sort("size", True)  # a new order: the listing is sorted again
+    await wait_until(lambda: tab.model.rowCount() == live.ARRANGE_IN_THREAD + 1000, 10)
+    assert on_ui_thread and not any(on_ui_thread)
+    assert tab.model.entries[0].name == f"f{live.ARRANGE_IN_THREAD + 999:05d}.png"

@@ -318,4 +318,12 @@ def test_empty_board_shows_a_centred_hint(tab: StoryboardTab) -> None:
     QApplication.processEvents()
     centre = tab.view.viewport().rect().center()
     assert (hint.geometry().center() - centre).manhattanLength() <= 2
+    bars = tab.view.horizontalScrollBar(), tab.view.verticalScrollBar()
+    before = bars[0].value()
+    bars[0].setValue(before + 150)  # scrolling moves the viewport's children
+    bars[1].setValue(bars[1].value() - 90)
+    assert bars[0].value() != before
+    QApplication.processEvents()
+    centre = tab.view.viewport().rect().center()
+    assert (hint.geometry().center() - centre).manhattanLength() <= 2
     assert hint.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)

@@ -29,14 +29,19 @@ class OverflowRow(QScrollArea):
         # (the batch bar's, until there is a selection) is the row's own choice.
         explicit = row.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
         hidden = explicit and row.isHidden()
+        # setWidget shows the row and installs this scroll area as the row's event
+        # filter (our eventFilter below); following the row starts only afterwards, or
+        # the parentless scroll area would show itself as a window of its own.
+        self._following = False
         self.setWidget(row)
-        row.setVisible(not hidden)
-        self.setVisible(not hidden)
-        row.installEventFilter(self)
+        if hidden:
+            row.hide()
+            self.hide()
+        self._following = True
         self._fit_height()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.row:
+        if watched is self.row and self._following:
             kind = event.type()
             if kind == QEvent.Type.ShowToParent:
                 self.show()

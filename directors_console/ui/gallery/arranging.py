@@ -8,6 +8,7 @@ views stored in the project's ``gallery.json``; and the folder statistics window
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,13 @@ from PySide6.QtCore import QFileSystemWatcher, QPoint, QTimer
 from PySide6.QtWidgets import QAbstractItemView
 
 from directors_console.core.events import UserNotice
-from directors_console.core.gallery.arrange import FileInfo, list_tree, read_info, sort_entries
+from directors_console.core.gallery.arrange import (
+    ArrangeSpec,
+    FileInfo,
+    arrange_listing,
+    list_tree,
+    read_info,
+)
 from directors_console.core.gallery.index import index_file_for
 from directors_console.core.gallery.scanner import CancelToken, FileEntry, FolderListing
 from directors_console.core.gallery.search import SearchQuery
@@ -139,23 +146,32 @@ class ArrangeActions(GalleryActions):
         if wanted - watched:
             self.watcher.addPaths(sorted(wanted - watched))
 
-    def arrange(self, entries: list[FileEntry]) -> list[FileEntry]:
-        """Apply the date range and tags, then the sort order."""
+    def arrange_spec(self) -> ArrangeSpec:
+        """The filters and sort order now, as plain values a worker thread can use."""
         low, high = self.extras.date_range()
-        if low is not None or high is not None:
-            lo = low if low is not None else float("-inf")
-            hi = high if high is not None else float("inf")
-            entries = [e for e in entries if lo <= e.mtime <= hi]
-        wanted = set(self.extras.tags())
-        if wanted and self.session is not None:
-            tagged = self.session.store.file_tags()
-            entries = [e for e in entries if wanted <= tagged.get(self._rel(e.path), set())]
         field, descending = self.extras.sort()
         self.views.list.show_sort(field, descending)
         self.views.timeline.set_newest_first(not (field == "date" and not descending))
-        return sort_entries(
-            entries, field, descending, self._rating, self.views.info.by_path, self._rel
+        session = self.session
+        tags = frozenset(self.extras.tags())
+        return ArrangeSpec(
+            field=field,
+            descending=descending,
+            kind=self.filters.kind(),
+            rating_min=self.filters.rating_min(),
+            date_from=low,
+            date_to=high,
+            tags=tags,
+            ratings=session.store.ratings() if session is not None else {},
+            file_tags=session.store.file_tags() if session is not None and tags else {},
+            info=self.views.info.by_path,
+            rel_of=session.rel if session is not None else str,
         )
+
+    def arrange(self, entries: list[FileEntry]) -> list[FileEntry]:
+        """Search results (already filtered by kind and rating): date range, tags, order."""
+        spec = dataclasses.replace(self.arrange_spec(), any_kind=True, rating_min=0)
+        return arrange_listing(entries, spec)
 
     def search_query(self, words: str) -> SearchQuery:
         low, high = self.extras.date_range()
@@ -177,13 +193,18 @@ class ArrangeActions(GalleryActions):
 
     # -- index facts ------------------------------------------------------------------
 
-    def load_info(self) -> None:
-        """Read dimensions, seeds and models of the listed files from the index."""
+    def load_info(self, files: list[FileEntry] | None = None) -> None:
+        """Read dimensions, seeds and models of the listed files (or of ``files``, added
+        to what is known) from the index."""
         session = self.session
-        if session is not None and self.listing:
-            self.tasks.run_task(self._load_info(session, list(self.listing)), self, "Index facts")
+        if session is not None and (files or (files is None and self.listing)):
+            some = files is not None
+            todo = list(files if files is not None else self.listing)
+            self.tasks.run_task(self._load_info(session, todo, some), self, "Index facts")
 
-    async def _load_info(self, session: GallerySession, files: list[FileEntry]) -> None:
+    async def _load_info(
+        self, session: GallerySession, files: list[FileEntry], some: bool = False
+    ) -> None:
         index_file = index_file_for(session.root, session.cache_dir / "index")
         rel_of = session.rel  # plain string work: safe in the worker thread
 
@@ -194,7 +215,10 @@ class ArrangeActions(GalleryActions):
         info = await self.workers.in_thread(facts)
         if session is not self.session or not info:
             return
-        self.views.info.set(info)
+        if some:  # added in place (workers only look single paths up in it)
+            self.views.info.by_path.update(info)
+        else:
+            self.views.info.set(info)
         self.views.info_changed()
         if self.extras.sort()[0] in ("dimensions", "seed", "model"):
             self.apply_filters()

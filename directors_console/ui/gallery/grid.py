@@ -2,7 +2,9 @@
 
 The model holds the current listing (``FileEntry`` rows) and looks ratings up through a
 callback; it owns no domain state. A new listing of the same folder is merged in as row
-inserts and removals (scroll position and selection stay). Thumbnails that arrive
+inserts and removals (scroll position and selection stay; while the view lays the rows
+out again in batches it keeps its scroll range and its picture, so nothing jumps or
+flashes blank). Thumbnails that arrive
 together become one ``dataChanged`` per run of nearby rows. The view paints fixed-size
 tiles (uniform sizes and batched layout keep 100k rows fluid; the delegate keeps the
 scaled pixmaps and elided names it drew), asks the thumbnail loader for the rows on
@@ -14,6 +16,7 @@ file URLs plus project-relative paths.
 from __future__ import annotations
 
 import gc
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,6 +54,7 @@ ICON = 144
 EntryRole = Qt.ItemDataRole.UserRole + 1
 SCALED_KEPT = 400  # scaled thumbnails kept by the delegate (a few screens)
 NAMES_KEPT = 20_000  # elided names kept
+FREEZE_MAX_S = 1.0  # longest the grid keeps its old picture while rows are laid out
 BIG_LISTING = 20_000  # rows from which a new listing freezes the GC's view (see set_entries)
 Index = QModelIndex | QPersistentModelIndex
 
@@ -165,12 +169,16 @@ class FileModel(QAbstractListModel):
     def row_of(self, path: str) -> int:
         return self._rows.get(path, -1)
 
+    def path_rows(self) -> dict[str, int]:
+        """``path -> row`` of the rows shown (replaced, never changed in place)."""
+        return self._rows
+
     def _thumbs_ready(self, paths: list[str]) -> None:
         # One dataChanged per run of nearby rows: the view repaints once per batch, and
         # never walks the rows between two far-apart tiles (the icon-mode view asks
         # every row in a changed range for its size).
         rows = sorted(r for r in (self._rows.get(p) for p in paths) if r is not None)
-        for first, last in _runs(rows, gap=64):
+        for first, last in runs(rows, gap=64):
             self.dataChanged.emit(
                 self.index(first), self.index(last), [Qt.ItemDataRole.DecorationRole]
             )
@@ -210,10 +218,10 @@ def diff_listing(base: list[FileEntry], new: list[FileEntry]) -> ListingDiff | N
             changed.append(row)
     kept_set = set(kept)
     added = [i for i in range(len(new)) if i not in kept_set]
-    return ListingDiff(base, _runs(gone), _runs(added), changed, rows)
+    return ListingDiff(base, runs(gone), runs(added), changed, rows)
 
 
-def _runs(rows: list[int], gap: int = 1) -> list[tuple[int, int]]:
+def runs(rows: list[int], gap: int = 1) -> list[tuple[int, int]]:
     """Sorted row numbers as (first, last) runs of rows at most ``gap`` apart."""
     runs: list[tuple[int, int]] = []
     for row in rows:
@@ -321,7 +329,7 @@ class GalleryGrid(QListView):
         self.setUniformItemSizes(True)
         # Batched: 100k rows lay out in slices instead of one 0.2 s block.
         self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(2000)
+        self.setBatchSize(1000)
         self.setGridSize(TILE)
         self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -344,6 +352,17 @@ class GalleryGrid(QListView):
         model.rowsInserted.connect(self._request_soon)
         model.rowsRemoved.connect(self._request_soon)
         model.files_changed.connect(self._request_soon)
+        # Rows inserted or removed: the view lays every row out again in batches, top
+        # first; until the rows on screen are laid out it would paint them blank.
+        self._thaw_timer = QTimer(self)
+        self._thaw_timer.setInterval(8)
+        self._thaw_timer.timeout.connect(self._thaw)
+        self._frozen_at = 0.0
+        self._held: int | None = None  # the scroll position kept through the layout
+        model.rowsAboutToBeInserted.connect(self._freeze)
+        model.rowsAboutToBeRemoved.connect(self._freeze)
+        model.modelAboutToBeReset.connect(self._thaw_now)
+        self.verticalScrollBar().rangeChanged.connect(self._keep_held)
 
     def _request_soon(self, *_args: object) -> None:
         if not self._visible_timer.isActive():
@@ -355,6 +374,54 @@ class GalleryGrid(QListView):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._request_soon()
+
+    def _freeze(self, *_args: object) -> None:
+        """Keep the scroll position and the picture on screen until the new layout
+        reaches them (a short while): after each batch the scroll range covers only the
+        rows laid out so far, which would pull the view up, and rows not laid out yet
+        paint blank."""
+        bar = self.verticalScrollBar()
+        if bar.value() == 0 or self._thaw_timer.isActive():
+            return  # at the top the first batch covers the screen
+        self._held = bar.value()
+        self.viewport().setUpdatesEnabled(False)
+        self._frozen_at = time.monotonic()
+        self._thaw_timer.start()
+
+    def _keep_held(self, _low: int, high: int) -> None:
+        bar = self.verticalScrollBar()
+        if self._held is not None and high >= self._held and bar.value() != self._held:
+            bar.setValue(self._held)
+
+    def _thaw(self) -> None:
+        bar = self.verticalScrollBar()
+        held = self._held is None or bar.value() == min(self._held, bar.maximum())
+        laid_out = self.indexAt(QPoint(TILE.width() // 2, TILE.height() // 2)).isValid()
+        if (held and laid_out) or time.monotonic() - self._frozen_at > FREEZE_MAX_S:
+            self._thaw_now()
+
+    def _thaw_now(self) -> None:
+        self._held = None
+        if self._thaw_timer.isActive():
+            self._thaw_timer.stop()
+            self.viewport().setUpdatesEnabled(True)
+            self.viewport().update()
+
+    def updateGeometries(self) -> None:
+        """While a batched layout runs, keep the scroll range of the whole listing (all
+        tiles are one size: its height is known before the layout finishes)."""
+        super().updateGeometries()
+        bar = self.verticalScrollBar()
+        full = self.full_height() - self.viewport().height()
+        if bar.maximum() < full:
+            bar.setRange(bar.minimum(), full)
+
+    def full_height(self) -> int:
+        """Height of all rows once laid out (tiles in rows as wide as the viewport)."""
+        model = self.model()  # (also called while the view is being built)
+        count = model.rowCount() if model is not None else 0
+        columns = max(1, self.viewport().width() // TILE.width())
+        return -(-count // columns) * TILE.height()
 
     def visible_rows(self) -> range:
         count = self.file_model.rowCount()

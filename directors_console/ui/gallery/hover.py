@@ -1,12 +1,15 @@
-"""Hover preview and video hover-scrub for the thumbnail grid.
+"""Hover preview and video hover-scrub for the gallery's views.
 
-:class:`HoverController` is an event filter on the grid's viewport (the grid itself is
-left alone). Resting the pointer on a tile for ``DELAY_MS`` shows a :class:`HoverPopup`
-near the cursor: the image at up to 512 px (decoded in a worker thread at reduced size),
-name, pixel and file size, rating and a prompt excerpt (metadata read in a worker).
-Leaving the tile, scrolling, clicking or any key hides it. Moving across a video tile
-shows the frame at that relative position in a :class:`ScrubOverlay` over the tile,
-frames coming from a :class:`FrameScrubber`. The grid's own tooltip is replaced.
+:class:`HoverController` is an event filter on the viewports of the grid and of the
+other view modes beside it (list, masonry, timeline; the views themselves are left
+alone). Resting the pointer on a tile (in the list: on a row's thumbnail and name) for
+``DELAY_MS`` shows a :class:`HoverPopup` near the cursor: the image at up to 512 px
+(decoded in a worker thread at reduced size), name, pixel and file size, rating and a
+prompt excerpt (metadata read in a worker). Leaving the tile, scrolling, clicking, any
+key or losing focus hides it; nothing shows while a button is held. Moving across a
+video tile's picture (grid, masonry, timeline) shows the frame at that relative position
+in a :class:`ScrubOverlay` over it, frames coming from a :class:`FrameScrubber`. The
+rows' own tooltips are replaced where the preview shows.
 """
 
 from __future__ import annotations
@@ -14,18 +17,20 @@ from __future__ import annotations
 import html
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
+    QHelpEvent,
     QImage,
     QImageReader,
     QMouseEvent,
     QPainter,
     QPixmap,
 )
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
 from directors_console.bridge.tasks import TaskManager
@@ -33,13 +38,17 @@ from directors_console.bridge.threads import Workers
 from directors_console.core.gallery.metadata import MediaMetadata
 from directors_console.core.gallery.scanner import FileEntry
 from directors_console.ui.gallery.grid import ICON, GalleryGrid, human_size
+from directors_console.ui.gallery.list_view import ListRows
+from directors_console.ui.gallery.masonry import MasonryView, cover_crop
 from directors_console.ui.gallery.scrub import FrameScrubber, bucket_of
 from directors_console.ui.gallery.session import GallerySession
+from directors_console.ui.gallery.views import GalleryViews
 
 DELAY_MS = 500
 PREVIEW_PX = 512
 PREVIEWS_KEPT = 24
 PROMPT_CHARS = 220
+STILL_AT = 0.33  # where in a video the card's frame comes from when not scrubbing
 
 
 def decode_preview(path: str, px: int = PREVIEW_PX) -> QImage | None:
@@ -54,7 +63,7 @@ def decode_preview(path: str, px: int = PREVIEW_PX) -> QImage | None:
 
 
 def tile_box(rect: QRect) -> QRect:
-    """Where the delegate draws a tile's picture (see ``grid.TileDelegate``)."""
+    """Where ``grid.TileDelegate`` draws a tile's picture (grid and timeline)."""
     inner = rect.adjusted(4, 4, -4, -4)
     return QRect(inner.left() + 4, inner.top() + 4, inner.width() - 8, ICON - 4)
 
@@ -141,32 +150,100 @@ class HoverPopup(QFrame):
         self.move(pos)
 
 
-class ScrubOverlay(QWidget):
-    """Drawn over a video tile's picture: the scrubbed frame and a position bar."""
+def _similar_shape(a: QSize, b: QSize, tolerance: float = 0.12) -> bool:
+    if min(a.width(), a.height(), b.width(), b.height()) <= 0:
+        return False
+    ratio = (a.width() / a.height()) / (b.width() / b.height())
+    return abs(ratio - 1.0) <= tolerance
 
-    def __init__(self, parent: QWidget) -> None:
+
+class ScrubOverlay(QWidget):
+    """Drawn over a video tile's picture: the scrubbed frame and a position bar.
+
+    With ``fill`` the frame covers the whole box like the masonry's tiles (a sliver
+    cropped), unless the shapes differ much (a square tile still waiting for the video's
+    size): then, as always in the grid, it fits inside so no part of the frame is lost.
+    """
+
+    def __init__(self, parent: QWidget, fill: bool = False) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.image: QImage | None = None
         self.fraction = 0.0
+        self.fill = fill
         self.hide()
 
     def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#1e1f22"))
         if self.image is not None and not self.image.isNull():
-            size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(QPoint(0, 0), size)
-            target.moveCenter(self.rect().center())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(target, self.image)
+            if self.fill and _similar_shape(self.image.size(), self.size()):
+                source = cover_crop(self.image.rect(), self.rect())
+                painter.drawImage(self.rect(), self.image, source)
+            else:
+                size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                target = QRect(QPoint(0, 0), size)
+                target.moveCenter(self.rect().center())
+                painter.drawImage(target, self.image)
         bar = QRect(0, self.height() - 4, int(self.width() * self.fraction), 4)
         painter.fillRect(bar, QColor("#e0a800"))
         painter.end()
 
 
+@dataclass(eq=False)
+class HoverSurface:
+    """One watched view: where a row's hover area and picture lie (viewport coordinates).
+
+    ``picture`` is ``None`` where the view has no picture worth scrubbing (the list's
+    28 px thumbnails); ``overlay`` is then ``None`` too.
+    """
+
+    view: QAbstractItemView
+    viewport: QWidget
+    area: Callable[[QModelIndex], QRect]
+    picture: Callable[[QModelIndex], QRect] | None
+    overlay: ScrubOverlay | None
+
+
+def surface_of(view: QAbstractItemView) -> HoverSurface:
+    """How hovering works in ``view``, by the way each view draws its rows."""
+    port = view.viewport()
+    if isinstance(view, ListRows):  # the name cell (thumbnail + name) of a row
+        return HoverSurface(view, port, view.name_rect, None, None)
+    if isinstance(view, MasonryView):  # the picture fills the whole tile
+        overlay = ScrubOverlay(port, fill=True)
+        return HoverSurface(view, port, view.visualRect, view.visualRect, overlay)
+    # The grid and the timeline both paint with grid.TileDelegate.
+    overlay = ScrubOverlay(port)
+    return HoverSurface(
+        view, port, view.visualRect, lambda index: tile_box(view.visualRect(index)), overlay
+    )
+
+
+def views_holding(grid: GalleryGrid) -> GalleryViews | None:
+    """The view switcher the grid sits in, if any (its other views share the model)."""
+    widget = grid.parentWidget()
+    while widget is not None and not isinstance(widget, GalleryViews):
+        widget = widget.parentWidget()
+    return widget
+
+
+_HIDING_ON_VIEWPORT = (
+    QEvent.Type.Leave,
+    QEvent.Type.Wheel,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseButtonDblClick,
+)
+_HIDING_ON_VIEW = (QEvent.Type.KeyPress, QEvent.Type.FocusOut, QEvent.Type.Hide)
+
+
 class HoverController(QObject):
-    """Watches the grid's viewport; shows the popup and the scrub overlay."""
+    """Watches the viewports of the grid and of the other view modes beside it.
+
+    One controller serves every view (only one is shown at a time), so the popup, the
+    decoded previews and the scrubbed frames are shared; each view has its own overlay.
+    """
 
     def __init__(
         self,
@@ -177,11 +254,13 @@ class HoverController(QObject):
     ) -> None:
         super().__init__(grid)
         self.grid = grid
+        self.model = grid.file_model
         self.tasks = tasks
         self.workers = workers
         self.session = session
-        self.popup = HoverPopup(grid)
-        self.overlay = ScrubOverlay(grid.viewport())
+        views = views_holding(grid)
+        # Owned by the views' container: it stays shown whichever view is.
+        self.popup = HoverPopup(views if views is not None else grid)
         self.scrubber = FrameScrubber(tasks, workers, self)
         self.scrubber.frame_ready.connect(self._frame_ready)
         self._previews: OrderedDict[str, QImage | None] = OrderedDict()
@@ -191,28 +270,56 @@ class HoverController(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DELAY_MS)
         self.timer.timeout.connect(self._show_popup)
-        self._viewport = grid.viewport()
-        self._viewport.setMouseTracking(True)
-        self._viewport.installEventFilter(self)
-        grid.installEventFilter(self)
-        grid.verticalScrollBar().valueChanged.connect(lambda _v: self.hide())
-        grid.file_model.modelReset.connect(self.hide)
+        self.surfaces: list[HoverSurface] = []
+        self._by_object: dict[QObject, HoverSurface] = {}
+        self.model.modelReset.connect(self.hide)
+        self._surface = self.watch(grid)
+        for view in views.extra_views() if views is not None else ():
+            self.watch(view)
+
+    def watch(self, view: QAbstractItemView) -> HoverSurface:
+        """Show the preview (and scrub videos, where it fits) over ``view``'s rows."""
+        known = self._by_object.get(view)
+        if known is not None:
+            return known
+        surface = surface_of(view)
+        self.surfaces.append(surface)
+        viewport = surface.viewport
+        self._by_object[view] = self._by_object[viewport] = surface
+        viewport.setMouseTracking(True)
+        viewport.installEventFilter(self)
+        view.installEventFilter(self)
+        view.verticalScrollBar().valueChanged.connect(lambda _v: self.hide())
+        view.horizontalScrollBar().valueChanged.connect(lambda _v: self.hide())
+        return surface
+
+    @property
+    def overlay(self) -> ScrubOverlay:
+        """The scrub overlay of the view hovered last (the grid's at first)."""
+        return self.overlay_of(self._surface.view)
+
+    def overlay_of(self, view: QAbstractItemView) -> ScrubOverlay:
+        surface = self._by_object[view]
+        assert surface.overlay is not None, "this view has no scrub overlay"
+        return surface.overlay
 
     # -- events -----------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if not isValid(self.grid) or not isValid(self.popup):
-            return False  # the grid is being destroyed
+        surface = self._by_object.get(watched)
+        if surface is None or not isValid(surface.view) or not isValid(self.popup):
+            return False  # the view is being destroyed
         kind = event.type()
-        if watched is self._viewport:
+        if watched is surface.viewport:
             if kind == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
                 if event.buttons() == Qt.MouseButton.NoButton:  # not while dragging
-                    self._moved(event.position().toPoint())
-            elif kind in (QEvent.Type.Leave, QEvent.Type.Wheel, QEvent.Type.MouseButtonPress):
+                    self._moved(surface, event.position().toPoint())
+            elif kind in _HIDING_ON_VIEWPORT:
                 self.hide()
-            elif kind == QEvent.Type.ToolTip:
-                return True  # the hover preview replaces the tile tooltip
-        elif kind in (QEvent.Type.KeyPress, QEvent.Type.FocusOut, QEvent.Type.Hide):
+            elif kind == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+                # The hover preview replaces the row's tooltip where it would show.
+                return self._hovered(surface, event.pos()) is not None
+        elif kind in _HIDING_ON_VIEW:
             self.hide()
         return False
 
@@ -220,55 +327,80 @@ class HoverController(QObject):
         self.timer.stop()
         self.entry = None
         self.popup.hide()
-        self.overlay.hide()
+        for surface in self.surfaces:
+            if surface.overlay is not None and isValid(surface.overlay):
+                surface.overlay.hide()
         self.scrubber.stop()
 
-    def _moved(self, pos: QPoint) -> None:
+    def _hovered(self, surface: HoverSurface, pos: QPoint) -> QModelIndex | None:
+        index = surface.view.indexAt(pos)
+        if not index.isValid() or index.row() >= len(self.model.entries):
+            return None
+        return index if surface.area(index).contains(pos) else None
+
+    def _moved(self, surface: HoverSurface, pos: QPoint) -> None:
         self._pos = pos
-        index = self.grid.indexAt(pos)
-        entry = self.grid.file_model.entries[index.row()] if index.isValid() else None
-        if entry is None or (self.entry is not None and entry.path != self.entry.path):
+        index = self._hovered(surface, pos)
+        entry = self.model.entries[index.row()] if index is not None else None
+        if entry is None or (
+            self.entry is not None
+            and (entry.path != self.entry.path or surface is not self._surface)
+        ):
             self.hide()
-        if entry is None:
+        if entry is None or index is None:
             return
         if self.entry is None:
             self.entry = entry
+            self._surface = surface
             self.timer.start()
-        if entry.kind == "video":
-            self._scrub(entry, self.grid.visualRect(index), pos)
+        if entry.kind == "video" and surface.picture is not None:
+            self._scrub(surface, entry, surface.picture(index), pos)
         elif self.popup.isVisible():
-            self.popup.place_near(self.grid.viewport().mapToGlobal(pos))
+            self.popup.place_near(self._global_pos())
+
+    def _global_pos(self) -> QPoint:
+        return self._surface.viewport.mapToGlobal(self._pos)
 
     # -- video scrub ------------------------------------------------------------------
 
-    def _scrub(self, entry: FileEntry, rect: QRect, pos: QPoint) -> None:
-        box = tile_box(rect)
+    def _scrub(self, surface: HoverSurface, entry: FileEntry, box: QRect, pos: QPoint) -> None:
+        overlay = surface.overlay
+        if overlay is None or box.isEmpty():
+            return
         fraction = (pos.x() - box.left()) / max(1, box.width())
         fraction = min(max(fraction, 0.0), 1.0)
-        self.overlay.setGeometry(box)
-        self.overlay.fraction = fraction
+        overlay.setGeometry(box)
+        overlay.fraction = fraction
         image = self.scrubber.request(entry.path, fraction)
         if image is None:
             image = self.scrubber.nearest(entry.path, bucket_of(fraction))
         if image is not None or entry.path not in self.scrubber.failed:
-            self.overlay.image = image
-            self.overlay.show()
-            self.overlay.raise_()
-            self.overlay.update()
+            overlay.image = image
+            overlay.show()
+            overlay.raise_()
+            overlay.update()
         if self.popup.isVisible() and image is not None:
             self.popup.set_image(QPixmap.fromImage(image))
 
+    def _fraction(self) -> float:
+        """Where in the hovered video to look: the scrub position, else ``STILL_AT``."""
+        overlay = self._surface.overlay
+        return overlay.fraction if overlay is not None else STILL_AT
+
     def _frame_ready(self, path: str, bucket: int) -> None:
         entry = self.entry
-        if entry is None or entry.path != path or not self.overlay.isVisible():
+        if entry is None or entry.path != path:
             return
-        wanted = bucket_of(self.overlay.fraction)
-        if bucket == wanted or self.scrubber.frame(path, wanted) is None:
-            image = self.scrubber.frame(path, bucket)
-            self.overlay.image = image
-            self.overlay.update()
-            if self.popup.isVisible() and image is not None:
-                self.popup.set_image(QPixmap.fromImage(image))
+        wanted = bucket_of(self._fraction())
+        if bucket != wanted and self.scrubber.frame(path, wanted) is not None:
+            return  # a frame asked for earlier; the wanted one is shown already
+        image = self.scrubber.frame(path, bucket)
+        overlay = self._surface.overlay
+        if overlay is not None and overlay.isVisible():
+            overlay.image = image
+            overlay.update()
+        if self.popup.isVisible() and image is not None:
+            self.popup.set_image(QPixmap.fromImage(image))
 
     # -- popup ------------------------------------------------------------------------
 
@@ -279,14 +411,17 @@ class HoverController(QObject):
             return
         image: QPixmap | None = None
         if entry.kind == "video":
-            frame = self.scrubber.nearest(entry.path, bucket_of(self.overlay.fraction))
+            # Where the view has no scrub (the list), one frame is decoded for the card.
+            fraction = self._fraction()
+            frame = self.scrubber.request(entry.path, fraction)
+            frame = frame or self.scrubber.nearest(entry.path, bucket_of(fraction))
             image = QPixmap.fromImage(frame) if frame is not None else None
         elif entry.path in self._previews:
             cached = self._previews[entry.path]
             image = QPixmap.fromImage(cached) if cached is not None else None
-        image = image or self.grid.file_model.loader.get(entry.path)
+        image = image or self.model.loader.get(entry.path)
         self.popup.show_entry(entry, session.rating(entry.path), image)
-        self.popup.place_near(self.grid.viewport().mapToGlobal(self._pos))
+        self.popup.place_near(self._global_pos())
         self.popup.show()
         self.tasks.run_task(self._fill(session, entry), self, "Hover preview")
 
@@ -301,7 +436,7 @@ class HoverController(QObject):
         meta = await session.metadata(entry.path)
         if self._showing(entry):
             self.popup.set_metadata(meta)
-            self.popup.place_near(self.grid.viewport().mapToGlobal(self._pos))
+            self.popup.place_near(self._global_pos())
 
     def _showing(self, entry: FileEntry) -> bool:
         return self.popup.isVisible() and self.popup.path == entry.path

@@ -152,6 +152,7 @@ class ListRows(QListView):
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         selection.currentChanged.connect(self._current_moved)
+        self.columns: QHeaderView | None = None  # set by GalleryListView
 
     def relayout(self) -> None:
         self.scheduleDelayedItemsLayout()
@@ -160,6 +161,15 @@ class ListRows(QListView):
     def _current_moved(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self.isVisible() and current.isValid():
             self.scrollTo(current)
+
+    def name_rect(self, index: QModelIndex) -> QRect:
+        """The row's name cell (thumbnail and name) in viewport coordinates."""
+        rect = self.visualRect(index)
+        header = self.columns
+        if header is None or not rect.isValid() or header.isSectionHidden(0):
+            return rect
+        left = rect.left() + header.sectionPosition(0)
+        return QRect(left, rect.top(), header.sectionSize(0), rect.height())
 
     def visible_rows(self) -> range:
         count = self.file_model.rowCount()
@@ -219,6 +229,7 @@ class GalleryListView(QWidget):
             self.header.resizeSection(i, width)
         self.header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.rows = ListRows(model, selection)
+        self.rows.columns = self.header
         self.rows.setItemDelegate(RowDelegate(self.header, model, info))
         layout.addWidget(self.header)
         layout.addWidget(self.rows, 1)

@@ -24,7 +24,7 @@ from directors_console.ui.gallery.keys import ListingInfo
 CHECKPOINT = 512  # rows between saved column heights
 
 
-def _crop(source: QRect, target: QRect) -> QRect:
+def cover_crop(source: QRect, target: QRect) -> QRect:
     """The centre part of ``source`` with ``target``'s shape (never a stretched image)."""
     if target.height() <= 0 or source.height() <= 0:
         return source
@@ -57,7 +57,7 @@ class MasonryDelegate(QStyledItemDelegate):
         pixmap: QPixmap = index.data(Qt.ItemDataRole.DecorationRole)
         painter.fillRect(rect, QColor("#2b2d31"))
         if self.model.loader.get(entry.path) is not None:
-            painter.drawPixmap(rect, pixmap, _crop(pixmap.rect(), rect))
+            painter.drawPixmap(rect, pixmap, cover_crop(pixmap.rect(), rect))
         else:  # the placeholder stays small and centred until the thumbnail comes
             side = min(rect.width(), rect.height(), pixmap.width())
             target = QRect(0, 0, side, side)

@@ -3,7 +3,9 @@
 Every call that touches the disk (listing, ratings saved to gallery.json, moves, the
 index) runs in a worker thread; file operations run one at a time under a lock, and
 the index (one SQLite connection, not thread-safe) has a lock of its own. Renames and
-moves publish ``FilesRenamed`` on the bus so other tabs follow the files.
+moves publish ``FilesRenamed`` on the bus so other tabs follow the files. The folder
+listed last is kept as a :class:`FolderState`, so a change on disk costs a listing of
+names and a ``stat`` of the new files only, and the index reads just those files.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from directors_console.core.events import EventBus, FilesRenamed
 from directors_console.core.gallery.autoname import resolve_clashes
 from directors_console.core.gallery.fileops import JOURNAL_SCHEMA, BatchResult, FileOps
 from directors_console.core.gallery.index import GalleryIndex, IndexReport
+from directors_console.core.gallery.index_delta import update_files, update_folder
 from directors_console.core.gallery.metadata import MediaMetadata, read_metadata
 from directors_console.core.gallery.naming import PlannedMove
 from directors_console.core.gallery.scanner import (
     CancelToken,
     FileEntry,
+    FolderChanges,
     FolderListing,
     FolderNode,
+    FolderState,
     list_folder,
     scan_tree,
 )
@@ -48,6 +53,8 @@ class GallerySession:
         self.closed = False
         self._prefix = str(root) + os.sep
         self._publishing: FilesRenamed | None = None
+        # The folder listed last, kept up to date by folder_changes (one at a time).
+        self._live: tuple[str, FolderState] | None = None
 
     async def open(self) -> None:
         def load() -> FileOps:
@@ -86,6 +93,8 @@ class GallerySession:
         def listed() -> FolderListing:
             listing = list_folder(self.abs(rel), cancel)
             listing.files.sort(key=lambda e: e.name.lower())
+            if not listing.problem and not cancel.cancelled:
+                self._live = (rel, FolderState(listing))
             return listing
 
         try:
@@ -93,6 +102,24 @@ class GallerySession:
         except asyncio.CancelledError:
             cancel.cancel()
             raise
+
+    def tracks(self, rel: str) -> bool:
+        """True if :meth:`folder_changes` can tell what changed in folder ``rel``."""
+        return self._live is not None and self._live[0] == rel
+
+    def settling(self, rel: str) -> bool:
+        """True while a file of folder ``rel`` may still be being written."""
+        return self._live is not None and self._live[0] == rel and self._live[1].settling
+
+    async def folder_changes(self, rel: str, names: bool = True) -> FolderChanges | None:
+        """What changed in folder ``rel`` since it was listed or last asked (None if it
+        was not the folder listed last). ``names=False`` only stats the files still
+        settling. The caller runs one call at a time."""
+        live = self._live
+        if live is None or live[0] != rel:
+            return None
+        state = live[1]
+        return await self.workers.in_thread(state.refresh if names else state.recheck)
 
     async def metadata(self, path: str) -> MediaMetadata:
         return await self.workers.in_thread(read_metadata, path)
@@ -303,6 +330,42 @@ class GallerySession:
                 await asyncio.wait([work], timeout=5.0)
                 if work.done() and not work.cancelled():
                     work.exception()  # retrieved: a late failure is not worth a report
+                raise
+
+    async def index_changes(
+        self,
+        changed: Sequence[FileEntry],
+        removed: Sequence[str],
+        folders: Sequence[str],
+        cancel: CancelToken,
+    ) -> IndexReport | None:
+        """Index only these files (new or rewritten), drop ``removed`` and compare the
+        ``folders`` (absolute) with their rows: no walk of the project. None while the
+        index is not open yet (its first full update will see the files)."""
+        async with self._index_lock:
+            index = self.index
+            if index is None or self.closed:
+                return None
+
+            def work() -> IndexReport:
+                report = update_files(index, changed, removed, None, cancel)
+                for folder in folders:
+                    if cancel.cancelled:
+                        break
+                    more = update_folder(index, Path(folder), None, cancel)
+                    report.added += more.added
+                    report.changed += more.changed
+                    report.removed += more.removed
+                return report
+
+            job = asyncio.ensure_future(self.workers.in_thread(work))
+            try:
+                return await asyncio.shield(job)
+            except asyncio.CancelledError:
+                cancel.cancel()  # keep the index locked until the thread has let go of it
+                await asyncio.wait([job], timeout=5.0)
+                if job.done() and not job.cancelled():
+                    job.exception()  # retrieved: a late failure is not worth a report
                 raise
 
     async def search(self, query: SearchQuery) -> list[FileEntry]:

@@ -30,17 +30,14 @@ from directors_console.core.gallery.scanner import CancelToken, FileEntry
 from directors_console.core.gallery.search import SearchQuery
 from directors_console.core.project import Project, ProjectService
 from directors_console.ui.common.empty_state import EmptyState
+from directors_console.ui.common.overflow import OverflowRow
 from directors_console.ui.gallery.arranging import ArrangeActions
 from directors_console.ui.gallery.batch_actions import BatchActions
 from directors_console.ui.gallery.detail import DetailPanel
 from directors_console.ui.gallery.filterbar import FilterBar
 from directors_console.ui.gallery.folders import Breadcrumb, FolderTree
-from directors_console.ui.gallery.grid import (
-    FileModel,
-    GalleryGrid,
-    ListingDiff,
-    diff_listing,
-)
+from directors_console.ui.gallery.grid import FileModel, GalleryGrid, ListingDiff
+from directors_console.ui.gallery.live import LiveListing
 from directors_console.ui.gallery.overlays import Lightbox, TrashView
 from directors_console.ui.gallery.session import GallerySession
 from directors_console.ui.gallery.thumbs import ThumbnailLoader
@@ -49,10 +46,8 @@ from directors_console.ui.gallery.views import FilesStack
 
 log = logging.getLogger(__name__)
 
-DIFF_IN_THREAD = 5000  # rows from which a relisting is compared in a worker thread
 
-
-class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
+class GalleryTab(GalleryViewers, BatchActions, LiveListing, ArrangeActions):
     tab_id = "gallery"
     title = "Gallery"
     purpose = (
@@ -114,8 +109,9 @@ class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
         self.filters = FilterBar()
         self.filters.changed.connect(self.apply_filters)
         self.filters.trash_clicked.connect(self.show_trash)
-        body_layout.addWidget(self.filters)
-        body_layout.addWidget(self.filters.extras)
+        # Rows of controls scroll sideways when narrow instead of widening the window.
+        body_layout.addWidget(OverflowRow(self.filters))
+        body_layout.addWidget(OverflowRow(self.filters.extras))
         self.breadcrumb = Breadcrumb()
         self.breadcrumb.folder_clicked.connect(self._crumb_clicked)
         crumbs = QHBoxLayout()
@@ -161,10 +157,7 @@ class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
         self.lightbox = Lightbox(self)
         self.lightbox.step.connect(self._lightbox_step)
 
-        self._relist_timer = QTimer(self)
-        self._relist_timer.setSingleShot(True)
-        self._relist_timer.setInterval(300)
-        self._relist_timer.timeout.connect(self.relist)
+        self._build_live()
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._folder_changed)
         self._reindex_timer = QTimer(self)
@@ -202,6 +195,7 @@ class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
         self._index_cancel.cancel()
         self._list_cancel.cancel()
         self.loader.forget()
+        self._forget_live()
         self.model.set_entries([])
         self.detail.clear()
         self.undo_stack.clear()  # its commands name files of the previous project
@@ -252,11 +246,6 @@ class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
 
     # -- listing ----------------------------------------------------------------------
 
-    def _folder_changed(self, _path: str) -> None:
-        """The shown folder changed on disk (a new render): relist it, then re-index."""
-        self._relist_timer.start()
-        self._reindex_timer.start()
-
     def select_folder(self, rel: str) -> None:
         session = self.session
         if session is None:
@@ -294,26 +283,9 @@ class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
         if listing.problem:
             self.bus.publish(UserNotice("Folder not readable", listing.problem, "warning"))
         if not self.filters.words():
-            shown = self._filtered(self.listing)
-            diff = None
-            if keep_selection and len(shown) > DIFF_IN_THREAD:
-                # The row changes of a big folder are worked out off the UI thread.
-                diff = await self.workers.in_thread(diff_listing, self.model.entries, shown)
-                if token.cancelled or session is not self.session:
-                    return
-            self._show_entries(shown, keep_selection, diff)
+            # Filtered and sorted (and, for a big folder, compared) off the UI thread.
+            await self._arrange_show(session, keep_selection, token)
         self.load_info()
-
-    def _filtered(self, entries: list[FileEntry]) -> list[FileEntry]:
-        kind = self.filters.kind()
-        least = self.filters.rating_min()
-        kept = [
-            e
-            for e in entries
-            if (e.kind == kind if kind else e.kind != "other")
-            and (not least or self._rating(e.path) >= least)
-        ]
-        return self.arrange(kept)  # dates, tags, sort order
 
     def _show_entries(
         self,
@@ -335,7 +307,7 @@ class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
         self.center.setCurrentWidget(self.grid)
         words = self.filters.words()
         if not words:  # a new filter or order keeps the current file if it stays
-            self._show_entries(self._filtered(self.listing), keep_selection=True)
+            self.arrange_shown(keep_selection=True)
             return
         query = self.search_query(words)
         self._search_task = self.tasks.run_task(self._search(query), self, "Search")
@@ -346,6 +318,8 @@ class GalleryTab(GalleryViewers, BatchActions, ArrangeActions):
             return
         entries = await session.search(query)
         if session is self.session and query.words == self.filters.words():
+            self._shown_spec = None  # search hits, not the listing: no merging into them
+            self._arrange_gen += 1
             self._show_entries(self.arrange(entries))
             self.filters.set_status(f"{len(entries)} match{'es' * (len(entries) != 1)}")
 

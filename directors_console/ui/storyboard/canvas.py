@@ -241,6 +241,12 @@ class BoardView(QGraphicsView):
             hint = self.empty_hint.rect()
             self.empty_hint.move(area.center() - hint.center())
 
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        hint = getattr(self, "empty_hint", None)  # scrolled before it exists
+        if hint is not None and hint.isVisible():  # scrolling moves the viewport's children
+            self.update_hint()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self.viewport():
             self.update_hint()
