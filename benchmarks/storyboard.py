@@ -44,7 +44,7 @@ from PySide6.QtWidgets import QApplication
 
 from directors_console.core.storyboard.model import Board, HistoryEntry, Panel
 from directors_console.core.storyboard.sheets import SheetOptions
-from directors_console.ui.storyboard.canvas import BoardView
+from directors_console.ui.storyboard.canvas import RECACHE_MS, BoardView
 from directors_console.ui.storyboard.export import ExportJob, write_pdf
 from directors_console.ui.storyboard.scene import BoardScene
 
@@ -125,6 +125,11 @@ def bench_open(count: int, images: list[QImage]) -> dict[str, float]:
     return out
 
 
+def settle() -> None:
+    """A pause after zooming, as between a user's zoom and pan: item caches come back."""
+    QTest.qWait(RECACHE_MS + 50)
+
+
 def bench_pan_zoom(view: BoardView) -> dict[str, tuple[float, float, float]]:
     def scroll(i: int) -> None:
         bar = view.horizontalScrollBar()
@@ -135,12 +140,14 @@ def bench_pan_zoom(view: BoardView) -> dict[str, tuple[float, float, float]]:
         view.set_zoom(view.zoom() * factor)
 
     out = {}
-    view.resetTransform()
+    view.set_zoom(1.0)  # as the app zooms (resetTransform would bypass the view)
+    settle()
     view.centerOn(1500, 800)
     view.viewport().repaint()
     out["pan, zoom 1"] = stats(frames(view, scroll, 200))
     out["zoom steps around 1"] = stats(frames(view, zoom, 200))
     view.fit_all()
+    settle()
     view.viewport().repaint()
     out[f"pan, fit all (zoom {view.zoom():.2f})"] = stats(frames(view, scroll, 200))
     base = view.zoom()
@@ -154,7 +161,8 @@ def bench_pan_zoom(view: BoardView) -> dict[str, tuple[float, float, float]]:
 
 
 def bench_drag(scene: BoardScene, view: BoardView, selected: int) -> tuple[float, float, float]:
-    view.resetTransform()
+    view.set_zoom(1.0)  # as the app zooms (resetTransform would bypass the view)
+    settle()
     ids = [p.id for p in scene.board.panels[:selected]]  # rows 1-3 of the board
     scene.select_only(ids)
     anchor = scene.board.panels[0]

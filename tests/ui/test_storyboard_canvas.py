@@ -366,3 +366,23 @@ def test_leaving_the_tab_saves_at_once(window: MainWindow, tab: StoryboardTab, t
     assert not tab.save_timer.isActive()
     saved = json.loads((tmp_path / "Film" / "project.json").read_text())
     assert [p["name"] for p in saved["storyboard"]["panels"]] == ["Panel_01", "Panel_02"]
+
+
+def test_zooming_draws_directly_and_caches_come_back(tab: StoryboardTab, qtbot):  # type: ignore[no-untyped-def]
+    """Zoom steps skip the item caches (re-rendering them per step is what is slow);
+    once the zooming pauses the caches are back for panning and dragging."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    from directors_console.ui.storyboard.canvas import RECACHE_MS
+
+    (panel,) = add(tab, 1)
+    item = tab.scene.items_by_id[panel.id]
+    cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert item.cacheMode() == cached
+    tab.view.set_zoom(tab.view.zoom() * 1.15)
+    assert item.cacheMode() == QGraphicsItem.CacheMode.NoCache
+    (late,) = [p for p in add(tab, 1) if p.id != panel.id]  # new panels follow the mode
+    assert tab.scene.items_by_id[late.id].cacheMode() == QGraphicsItem.CacheMode.NoCache
+    qtbot.wait(RECACHE_MS + 100)
+    assert item.cacheMode() == cached
+    assert tab.scene.items_by_id[late.id].cacheMode() == cached

@@ -14,7 +14,7 @@ go to :class:`PanelTools`; while the notes editor is open, keys go to it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QKeyEvent,
@@ -36,6 +36,9 @@ SNAP_PIXELS = 10.0
 MIN_ZOOM = 0.1
 MAX_ZOOM = 4.0
 EMPTY_HINT = "No panels yet — Add panel (Ctrl+Shift+N) or send a prompt from Prompt Studio"
+
+
+RECACHE_MS = 250  # after the last far-out zoom step
 
 
 class BoardView(QGraphicsView):
@@ -78,6 +81,11 @@ class BoardView(QGraphicsView):
         self.editor: QLineEdit | None = None
         self._editing = ""
         self.tools = PanelTools(self, scene, undo_stack)  # versions, video, notes
+        # Item caches come back once far-out zooming pauses (see BoardScene.set_cached).
+        self._recache = QTimer(self)
+        self._recache.setSingleShot(True)
+        self._recache.setInterval(RECACHE_MS)
+        self._recache.timeout.connect(lambda: self.board_scene.set_cached(True))
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -87,7 +95,11 @@ class BoardView(QGraphicsView):
     def set_zoom(self, factor: float) -> None:
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         self.scale(factor / self.zoom(), factor / self.zoom())
-        self.board_scene.set_overview(self.zoom() < OVERVIEW_LOD)
+        # While zooming, draw directly: every step would re-render each visible item's
+        # device cache at the new scale (a 4x panel is a 1,300 px pixmap); the caches
+        # come back when the zooming pauses, for panning and dragging.
+        self.board_scene.set_cached(False)
+        self._recache.start()
 
     def panel_at(self, pos: QPoint) -> PanelItem | None:
         for item in self.items(pos):
@@ -99,11 +111,11 @@ class BoardView(QGraphicsView):
         rect = self.board_scene.panels_rect()
         if rect.isEmpty():
             self.resetTransform()
-            self.board_scene.set_overview(False)
+            self.board_scene.set_cached(True)
             self.centerOn(0, 0)
             return
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        self.board_scene.set_overview(self.zoom() < OVERVIEW_LOD)
+        self.board_scene.set_cached(True)
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
             self.centerOn(rect.center())

@@ -25,10 +25,10 @@ GRID_STEP = 40.0
 Geometry = tuple[float, float, float, float]  # x, y, width, height
 
 
-def _cache_mode(overview: bool) -> QGraphicsItem.CacheMode:
-    if overview:
-        return QGraphicsItem.CacheMode.NoCache
-    return QGraphicsItem.CacheMode.DeviceCoordinateCache
+def _cache_mode(cached: bool) -> QGraphicsItem.CacheMode:
+    if cached:
+        return QGraphicsItem.CacheMode.DeviceCoordinateCache
+    return QGraphicsItem.CacheMode.NoCache
 
 
 class BoardScene(QGraphicsScene):
@@ -42,7 +42,7 @@ class BoardScene(QGraphicsScene):
         self.items_by_id: dict[str, PanelItem] = {}
         self.media = PanelMedia(self)  # version thumbnails and video first frames
         self.guides: tuple[Guide, ...] = ()
-        self.overview = False  # zoomed out below the panels' level of detail
+        self.cached = True  # items keep a device-pixel cache (off while zooming far out)
         self.setBackgroundBrush(QColor("#1b1d22"))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
 
@@ -59,18 +59,20 @@ class BoardScene(QGraphicsScene):
         for panel in board.panels:
             self._add_item(panel)
 
-    def set_overview(self, overview: bool) -> None:
-        """Zoomed far out, panels draw a few rectangles: cheaper than re-rendering each
-        item's device cache at every zoom step, so the cache is off there."""
-        if overview == self.overview:
+    def set_cached(self, cached: bool) -> None:
+        """Item caches on or off. A zoom step re-renders every visible item's device
+        cache; zoomed far out (1,000 panels in view, each a few rectangles) drawing them
+        directly is cheaper, so the view turns caching off while such zooming goes on
+        and back on when it stops (panning then reuses the caches)."""
+        if cached == self.cached:
             return
-        self.overview = overview
+        self.cached = cached
         for item in self.items_by_id.values():
-            item.setCacheMode(_cache_mode(overview))
+            item.setCacheMode(_cache_mode(cached))
 
     def _add_item(self, panel: Panel) -> PanelItem:
         item = PanelItem(panel, self.media)
-        item.setCacheMode(_cache_mode(self.overview))
+        item.setCacheMode(_cache_mode(self.cached))
         self.addItem(item)
         self.items_by_id[panel.id] = item
         self.request_image(panel)
