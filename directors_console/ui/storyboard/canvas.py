@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 from directors_console.core.storyboard.layout import Rect, snap
 from directors_console.core.storyboard.model import MIN_HEIGHT, MIN_WIDTH
 from directors_console.ui.storyboard.commands import SetField, SetGeometry
-from directors_console.ui.storyboard.panel_item import HEADER, OVERVIEW_LOD, Hit, PanelItem
+from directors_console.ui.storyboard.panel_item import HEADER, Hit, PanelItem
 from directors_console.ui.storyboard.panel_tools import PanelTools
 from directors_console.ui.storyboard.scene import BoardScene, Geometry
 
