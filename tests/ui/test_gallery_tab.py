@@ -375,6 +375,10 @@ async def test_tool_rows_scroll_sideways_instead_of_widening_the_tab(
     assert len(rows) >= 3  # search row, filter row, batch bar
     for row in rows:
         assert row.height() >= row.row.sizeHint().height()
+        for child in row.row.findChildren(QWidget):
+            if child.isVisibleTo(row.row) and child.parentWidget() is row.row:
+                box = child.geometry()  # nothing clipped at the top or bottom
+                assert box.top() >= 0 and box.bottom() < row.row.height(), (child, box)
     tab.grid.clearSelection()
     await wait_until(lambda: not bar_row.isVisible())
 
@@ -397,3 +401,23 @@ async def test_tool_rows_scroll_sideways_instead_of_widening_the_tab(
     assert row.height() > whole  # room for the scroll bar; the buttons keep their size
     assert holder.minimumSizeHint().width() < 400
     holder.close()
+
+
+async def test_an_empty_view_says_why(
+    window: MainWindow, services: Services, gallery_project: Path
+) -> None:
+    tab = await open_gallery(window, services, gallery_project)
+    note = tab.empty_note
+    await show_folder(tab, "shots", 0)  # only sub-folders
+    await wait_until(lambda: note.isVisible() and "2 sub-folders" in note.text())
+    assert "With sub-folders" in note.text()
+    await show_folder(tab, "refs", 0)
+    await wait_until(lambda: "is empty" in note.text())
+    await show_folder(tab, "shots/sc02", 4)
+    await wait_until(lambda: not note.isVisible())
+    tab.filters.search.setText("zzzqqq")
+    tab.apply_filters()
+    await wait_until(lambda: note.isVisible() and "zzzqqq" in note.text(), 10)
+    tab.filters.search.setText("")
+    tab.apply_filters()
+    await wait_until(lambda: tab.model.rowCount() == 4 and not note.isVisible(), 10)

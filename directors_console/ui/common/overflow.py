@@ -48,21 +48,36 @@ class OverflowRow(QScrollArea):
                 self._fit_height()
             elif kind == QEvent.Type.HideToParent:
                 self.hide()
-            elif kind == QEvent.Type.LayoutRequest:
+            elif kind in (
+                QEvent.Type.LayoutRequest,
+                QEvent.Type.Polish,
+                QEvent.Type.StyleChange,
+                QEvent.Type.FontChange,
+                QEvent.Type.Resize,
+            ):
                 self._fit_height()
         return super().eventFilter(watched, event)
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self._fit_height()  # styles and fonts are settled once shown
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._fit_height()
 
     def _fit_height(self) -> None:
-        hint = self.row.sizeHint()
+        hint = self.row.sizeHint().expandedTo(self.row.minimumSizeHint())
         bar = self.horizontalScrollBar().sizeHint().height()
         overflows = hint.width() > max(1, self.width())
         height = hint.height() + (bar if overflows else 0)
         if self.height() != height or self.minimumHeight() != height:
             self.setFixedHeight(height)
+        layout = self.row.layout()
+        if layout is not None and layout.geometry().height() != self.row.height():
+            # The row's layout can keep a stale height from before it was first shown,
+            # which places its widgets off-centre and clips them: lay it out again.
+            layout.setGeometry(self.row.rect())
 
     def sizeHint(self) -> QSize:
         return QSize(self.row.sizeHint().width(), self.height())

@@ -34,6 +34,7 @@ from directors_console.ui.common.overflow import OverflowRow
 from directors_console.ui.gallery.arranging import ArrangeActions
 from directors_console.ui.gallery.batch_actions import BatchActions
 from directors_console.ui.gallery.detail import DetailPanel
+from directors_console.ui.gallery.empty_files import EmptyFilesNote, empty_text
 from directors_console.ui.gallery.filterbar import FilterBar
 from directors_console.ui.gallery.folders import Breadcrumb, FolderTree
 from directors_console.ui.gallery.grid import FileModel, GalleryGrid, ListingDiff
@@ -141,6 +142,9 @@ class GalleryTab(GalleryViewers, BatchActions, LiveListing, ArrangeActions):
         self.center = FilesStack(self.grid, self.views)
         self.center.addWidget(self.views)
         self.center.addWidget(self.trash_view)
+        self.empty_note = EmptyFilesNote(self.center, self.views)
+        for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
+            signal.connect(self._update_empty_note)
         self.detail = DetailPanel()
         self.detail.rate.connect(lambda s: self.rate(self._selected(), s))
         detail_scroll = QScrollArea()
@@ -300,6 +304,24 @@ class GalleryTab(GalleryViewers, BatchActions, LiveListing, ArrangeActions):
         if keep_selection and current is not None:
             self.grid.select_path(current.path)
         self._show_current()
+
+    def _update_empty_note(self, *_args: object) -> None:
+        """Say why no file is shown (search, filters, only sub-folders, empty)."""
+        empty = self.session is not None and self.model.rowCount() == 0
+        if not empty:
+            self.empty_note.show_state(False, "")
+            return
+        prefix = f"{self.folder}/" if self.folder else ""
+        below = [f[len(prefix) :] for f in self.tree.folders() if f and f.startswith(prefix)]
+        subs = sum(1 for rest in below if rest and "/" not in rest)
+        text = empty_text(
+            self.folder,
+            sum(1 for e in self.listing if e.kind in ("image", "video")),
+            self.filters.words(),
+            subs,
+            self.filters.extras.scope() != "folder",
+        )
+        self.empty_note.show_state(True, text)
 
     def apply_filters(self) -> None:
         if self._search_task is not None:
