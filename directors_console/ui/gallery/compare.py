@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from directors_console.core.gallery.metadata import MediaMetadata
 from directors_console.ui.gallery.lightbox import zoom_key
-from directors_console.ui.gallery.zoom import ZoomCanvas
+from directors_console.ui.gallery.zoom import ZoomCanvas, show_over_parent
 
 MAX_PANES = 4
 
@@ -134,12 +134,7 @@ class CompareView(QWidget):
             f"<b>Compare</b> — {len(paths)} images · wheel/+/− zoom all · drag to pan all"
             " · 0 fit · 1 actual size · Esc closes"
         )
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.show()
-        self.raise_()
-        self.setFocus()
+        show_over_parent(self)
 
     def pane(self, path: str) -> ComparePane | None:
         return next((p for p in self.panes if p.path == path), None)

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from directors_console.core.gallery.scanner import FileEntry
+from directors_console.ui.gallery.keys import gallery_key
 from directors_console.ui.gallery.thumbs import ThumbnailLoader, placeholder
 
 MIME_RELS = "application/x-directors-console-gallery-paths"
@@ -467,17 +468,5 @@ class GalleryGrid(QListView):
             self.setCurrentIndex(self.file_model.index(row))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if Qt.Key.Key_0 <= key <= Qt.Key.Key_5 and plain:
-            self.rate_requested.emit(key - Qt.Key.Key_0)
-        elif key == Qt.Key.Key_Delete:
-            self.trash_requested.emit()
-        elif key == Qt.Key.Key_F2:
-            self.rename_requested.emit()
-        elif key == Qt.Key.Key_Space:
-            self.lightbox_requested.emit()
-        else:
+        if not gallery_key(self, event):  # 0-5 rate, Del, F2, Space (as every view)
             super().keyPressEvent(event)
-            return
-        event.accept()

@@ -1,8 +1,8 @@
 """What every gallery view shares: the keys (0–5 rate, Del, F2, Space) and index facts.
 
 :func:`gallery_key` turns a key press into the view's ``rate_requested``,
-``trash_requested``, ``rename_requested`` or ``lightbox_requested`` signal, exactly like
-the grid does. :class:`ListingInfo` holds what the search index knows about the listed
+``trash_requested``, ``rename_requested`` or ``lightbox_requested`` signal, for the
+grid and every other view. :class:`ListingInfo` holds what the search index knows about the listed
 files (dimensions, seed, model), keyed by the rows' absolute paths (no conversion per
 row: the masonry looks up 100,000 of them per layout).
 """

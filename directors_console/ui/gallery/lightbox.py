@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
-from directors_console.ui.gallery.zoom import WHEEL_STEP, ZoomCanvas
+from directors_console.ui.gallery.zoom import WHEEL_STEP, ZoomCanvas, show_over_parent
 
 
 def clock(ms: int) -> str:
@@ -173,12 +173,7 @@ class Lightbox(QWidget):
         self.canvas.set_image(None)
         self.canvas.message = "Loading…"
         self._set_caption(caption)
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.show()
-        self.raise_()
-        self.setFocus()
+        show_over_parent(self)
 
     def show_image(self, image: QImage | None, caption: str) -> None:
         self.canvas.message = "No preview for this file."

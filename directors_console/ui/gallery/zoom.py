@@ -27,6 +27,16 @@ MAX_SCALE = 32.0  # drawn pixels per image pixel
 WHEEL_STEP = 1.25
 
 
+def show_over_parent(overlay: QWidget) -> None:
+    """Show a full-window viewer (lightbox, compare) over all of its parent, focused."""
+    parent = overlay.parentWidget()
+    if parent is not None:
+        overlay.setGeometry(parent.rect())
+    overlay.show()
+    overlay.raise_()
+    overlay.setFocus()
+
+
 def _clamp_axis(center: float, view: float, drawn: float) -> float:
     """Centre an image that fits; otherwise keep its edges from leaving the view."""
     if drawn <= view:
