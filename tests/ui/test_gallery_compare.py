@@ -12,18 +12,21 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from directors_console.app.services import Services
 from directors_console.core.events import RestoreWorkflow
-from directors_console.ui.common.theme import apply_theme
 from directors_console.ui.gallery import GalleryTab
-from directors_console.ui.gallery.zoom import ZoomCanvas
 from directors_console.ui.main_window import MainWindow
 from tests.ui.conftest import wait_until
-from tests.ui.test_gallery_tab import make_project, open_gallery, select_row, show_folder
+from tests.ui.test_gallery_lightbox import wheel
+from tests.ui.test_gallery_tab import (
+    make_project,
+    open_gallery,
+    open_gallery_for_shots,
+    select_row,
+    show_folder,
+)
 
 
 @pytest.fixture
@@ -33,20 +36,6 @@ def project(tmp_path: Path) -> Path:
     src = root / "shots" / "sc02" / "sc02_p01_v1.png"
     Image.open(src).resize((384, 256)).save(root / "shots" / "sc02" / "sc02_p01_big.png")
     return root
-
-
-def wheel(canvas: ZoomCanvas, at: QPointF, steps: int) -> None:
-    event = QWheelEvent(
-        at,
-        QPointF(canvas.mapToGlobal(at.toPoint())),
-        QPoint(0, 0),
-        QPoint(0, 120 * steps),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(canvas, event)
 
 
 async def loaded(tab: GalleryTab) -> None:
@@ -69,12 +58,7 @@ def select_rows(tab: GalleryTab, rows: list[int]) -> list[str]:
 async def test_compare_three_synced(
     window: MainWindow, services: Services, project: Path, tmp_path: Path
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, "dark")
-    window.farm_dock.hide()
-    window.resize(1400, 820)
-    tab = await open_gallery(window, services, project)
+    tab = await open_gallery_for_shots(window, services, project, 820)
     await show_folder(tab, "shots/sc02", 5)
     names = [e.name for e in tab.model.entries]
     rows = sorted([names.index("sc02_p01_v1.png"), names.index("sc02_p01_big.png"), 3])

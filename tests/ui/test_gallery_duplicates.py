@@ -23,7 +23,12 @@ from directors_console.ui.gallery.duplicates_view import KEEP_COLUMN, PathRole
 from directors_console.ui.gallery.grid import human_size
 from directors_console.ui.main_window import MainWindow
 from tests.ui.conftest import wait_until
-from tests.ui.test_gallery_tab import make_project, open_gallery, show_folder
+from tests.ui.test_gallery_tab import (
+    make_project,
+    open_gallery,
+    open_gallery_for_shots,
+    show_folder,
+)
 
 ORIGINAL = "shots/sc02/sc02_p00_v1.png"
 COPY = "refs/sc02_p00_copy.png"
@@ -110,12 +115,7 @@ async def test_exact_keep_trash_and_restore(
 async def test_lookalikes_threshold_and_screenshot(
     window: MainWindow, services: Services, project: Path, tmp_path: Path
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, "dark")
-    window.farm_dock.hide()
-    window.resize(1400, 820)
-    tab = await open_gallery(window, services, project)
+    tab = await open_gallery_for_shots(window, services, project, 820)
     assert tab.session is not None
     await tab.session.set_rating([str(project / ORIGINAL)], 3)
     tab.show_duplicates()

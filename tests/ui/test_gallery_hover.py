@@ -18,7 +18,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
 
 from directors_console.app.services import Services
-from directors_console.ui.common.theme import apply_theme
 from directors_console.ui.gallery import GalleryTab
 from directors_console.ui.gallery.hover import DELAY_MS, STILL_AT, ScrubOverlay, tile_box
 from directors_console.ui.gallery.list_view import ListRows
@@ -26,7 +25,12 @@ from directors_console.ui.gallery.scrub import bucket_of
 from directors_console.ui.main_window import MainWindow
 from tests.ui.conftest import wait_until
 from tests.ui.media_fixtures import make_mp4
-from tests.ui.test_gallery_tab import make_project, open_gallery, show_folder
+from tests.ui.test_gallery_tab import (
+    make_project,
+    open_gallery,
+    open_gallery_for_shots,
+    show_folder,
+)
 
 
 @pytest.fixture
@@ -70,12 +74,7 @@ def tile(tab: GalleryTab, row: int) -> QPoint:
 async def test_preview_after_delay_then_hidden(
     window: MainWindow, services: Services, project: Path, tmp_path: Path
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, "dark")
-    window.farm_dock.hide()
-    window.resize(1400, 900)
-    tab = await open_gallery(window, services, project)
+    tab = await open_gallery_for_shots(window, services, project, 900)
     await show_folder(tab, "shots/sc02", 5)
     await tab.session.set_rating([tab.model.entries[3].path], 4)  # type: ignore[union-attr]
     tab.grid.setCurrentIndex(tab.model.index(0))
@@ -203,12 +202,7 @@ def composite(tab: GalleryTab, path: Path) -> QImage:
 async def test_preview_in_masonry_and_timeline(
     window: MainWindow, services: Services, project: Path, tmp_path: Path
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, "dark")
-    window.farm_dock.hide()
-    window.resize(1400, 900)
-    tab = await open_gallery(window, services, project)
+    tab = await open_gallery_for_shots(window, services, project, 900)
     await show_folder(tab, "shots/sc02", 5)
     await tab.session.set_rating([tab.model.entries[3].path], 4)  # type: ignore[union-attr]
     popup = tab.hover.popup

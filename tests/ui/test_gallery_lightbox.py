@@ -64,12 +64,14 @@ async def test_zoom_pan_keys_and_fit(
     apply_theme(app, "dark")
     window.resize(1200, 800)
     tab = await open_gallery(window, services, project)
+    # The window takes its new size a moment later; the lightbox fits to it.
+    await wait_until(lambda: (window.width(), window.height()) == (1200, 800))
     await show_folder(tab, "shots/sc02", 4)
     select_row(tab, 1)
     QTest.keyClick(tab.grid, Qt.Key.Key_Space)
     box = tab.lightbox
     canvas = box.canvas
-    await wait_until(lambda: canvas.pixmap is not None, 10)
+    await wait_until(lambda: canvas.pixmap is not None and box.size() == tab.size(), 10)
     assert box.isVisible() and box.video_bar.isHidden()
     fit = canvas.scale()
     fit_rect = canvas.image_rect()

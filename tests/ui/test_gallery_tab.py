@@ -79,6 +79,18 @@ async def open_gallery(window: MainWindow, services: Services, folder: Path) -> 
     return tab
 
 
+async def open_gallery_for_shots(
+    window: MainWindow, services: Services, folder: Path, height: int = 820
+) -> GalleryTab:
+    """The screenshot tests' set-up: dark theme, no farm dock, 1,400 px wide, gallery open."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, "dark")
+    window.farm_dock.hide()
+    window.resize(1400, height)
+    return await open_gallery(window, services, folder)
+
+
 async def show_folder(tab: GalleryTab, rel: str, count: int) -> None:
     tab.tree.select_folder(rel)
     await wait_until(lambda: tab.folder == rel and tab.model.rowCount() == count, 10)
