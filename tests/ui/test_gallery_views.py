@@ -126,7 +126,8 @@ async def test_list_view_sorts_by_a_clicked_column(
     await wait_until(lambda: "indexed" in tab.filters.status.text(), 30)
     await wait_until(lambda: bool(tab.views.info.by_path), 10)
     still = next(e for e in tab.model.entries if e.name == "sc01_p04_v1.png")
-    assert delegate.text(still, "dimensions") == "192 × 128"
+    # The facts may come in two reads while the index finishes: wait for this file's.
+    await wait_until(lambda: delegate.text(still, "dimensions") == "192 × 128", 20)
     assert delegate.text(still, "seed") == "1004"
     assert delegate.text(still, "model") == "dreamshaper_8"
     tab.filters.extras.set_sort("seed", True)

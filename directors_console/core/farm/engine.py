@@ -486,6 +486,9 @@ class FarmEngine:
         if not self.on_preview or job_id not in self._progress:
             return
         frame = PreviewFrame(event.format, event.image, event.node_id)
+        if job_id in self._held_previews:  # its timer is pending: it shows the newest
+            self._held_previews[job_id] = frame
+            return
         wait = self._preview_gate.wait(job_id)
         if wait > 0:
             # Keep only the newest early frame; one timer per job delivers it when due.
@@ -501,7 +504,8 @@ class FarmEngine:
             self._show_preview(job_id, frame)
 
     def _show_preview(self, job_id: str, frame: PreviewFrame) -> None:
-        self._preview_gate.allow(job_id)
+        # Marked shown even when a timer fired a hair early, so no two come close together.
+        self._preview_gate.shown(job_id)
         for callback in list(self.on_preview):
             callback(job_id, frame)
 

@@ -116,6 +116,10 @@ class PreviewGate:
         self._last[job_id] = now
         return True
 
+    def shown(self, job_id: str) -> None:
+        """A preview of ``job_id`` was shown now (the next one waits a whole interval)."""
+        self._last[job_id] = self._clock()
+
     def wait(self, job_id: str) -> float:
         """Seconds until ``job_id`` may show its next preview (0 when it may now)."""
         last = self._last.get(job_id)

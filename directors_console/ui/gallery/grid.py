@@ -364,6 +364,8 @@ class GalleryGrid(QListView):
         model.rowsAboutToBeRemoved.connect(self._freeze)
         model.modelAboutToBeReset.connect(self._thaw_now)
         self.verticalScrollBar().rangeChanged.connect(self._keep_held)
+        # The user scrolling takes over from a position still being kept.
+        self.verticalScrollBar().actionTriggered.connect(self._drop_held)
 
     def _request_soon(self, *_args: object) -> None:
         if not self._visible_timer.isActive():
@@ -384,7 +386,8 @@ class GalleryGrid(QListView):
         bar = self.verticalScrollBar()
         if bar.value() == 0 or self._thaw_timer.isActive():
             return  # at the top the first batch covers the screen
-        self._held = bar.value()
+        if self._held is None:  # else still putting back the one before a slow layout
+            self._held = bar.value()
         self.viewport().setUpdatesEnabled(False)
         self._frozen_at = time.monotonic()
         self._thaw_timer.start()
@@ -393,16 +396,28 @@ class GalleryGrid(QListView):
         bar = self.verticalScrollBar()
         if self._held is not None and high >= self._held and bar.value() != self._held:
             bar.setValue(self._held)
+            if not self._thaw_timer.isActive():
+                self._held = None  # put back after a slow layout: done
+
+    def _drop_held(self, _action: int) -> None:
+        if not self._thaw_timer.isActive():
+            self._held = None
 
     def _thaw(self) -> None:
         bar = self.verticalScrollBar()
-        held = self._held is None or bar.value() == min(self._held, bar.maximum())
+        # Back exactly where it was: a value clamped by a range not grown yet is not it.
+        held = self._held is None or bar.value() == self._held
         laid_out = self.indexAt(QPoint(TILE.width() // 2, TILE.height() // 2)).isValid()
-        if (held and laid_out) or time.monotonic() - self._frozen_at > FREEZE_MAX_S:
+        if held and laid_out:
             self._thaw_now()
+        elif time.monotonic() - self._frozen_at > FREEZE_MAX_S:
+            # A slow layout (a busy machine): show the view again, but keep putting the
+            # scroll position back as the range grows, unless the user scrolls first.
+            self._thaw_now(keep_position=not held)
 
-    def _thaw_now(self) -> None:
-        self._held = None
+    def _thaw_now(self, *_args: object, keep_position: bool = False) -> None:
+        if not keep_position:
+            self._held = None
         if self._thaw_timer.isActive():
             self._thaw_timer.stop()
             self.viewport().setUpdatesEnabled(True)
@@ -441,6 +456,10 @@ class GalleryGrid(QListView):
 
     def request_visible(self) -> None:
         """Ask for the thumbnails on screen, then for one screen below and one above."""
+        if not self.isVisible():
+            # Another view (list, masonry, duplicates…) is shown and asks for its own
+            # tiles; a hidden grid must neither replace nor drop that request.
+            return
         entries = self.file_model.entries
         rows = self.visible_rows()
         if not rows:

@@ -28,3 +28,14 @@ def test_wait_says_when_the_next_preview_is_due() -> None:
     assert abs(gate.wait("a") - 0.15) < 1e-9
     now[0] += 0.2
     assert gate.wait("a") == 0.0
+
+
+def test_shown_starts_a_whole_interval() -> None:
+    now = [5.0]
+    gate = PreviewGate(0.25, clock=lambda: now[0])
+    gate.shown("a")
+    now[0] += 0.2
+    assert gate.wait("a") > 0.0
+    gate.shown("a")  # a held frame shown by a timer that fired a little early
+    now[0] += 0.1
+    assert abs(gate.wait("a") - 0.15) < 1e-9
