@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from directors_console.app.services import Services
 from directors_console.core.storyboard.model import Panel
+from directors_console.ui.common.theme import apply_theme
 from directors_console.ui.main_window import MainWindow
 from directors_console.ui.storyboard import StoryboardTab
 
@@ -27,6 +29,18 @@ def open_board(window: MainWindow, services: Services, folder: Path) -> Storyboa
     tab.view.resetTransform()
     tab.view.centerOn(600, 400)
     return tab
+
+
+def open_dark_board(
+    make_window: Callable[[], MainWindow], services: Services, folder: Path, size: tuple[int, int]
+) -> tuple[MainWindow, StoryboardTab]:
+    """A new window in the dark theme at ``size`` with a board open (screenshot tests)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, "dark")
+    window = make_window()
+    window.resize(*size)
+    return window, open_board(window, services, folder)
 
 
 def place(tab: StoryboardTab, panel: Panel, x: float, y: float) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QSpinBox
+from PySide6.QtWidgets import QSpinBox
 
 from directors_console.app.services import Services
 from directors_console.core.events import SendPrompt, SendReferenceImage
@@ -25,13 +25,12 @@ from directors_console.core.farm.jobs import JobState
 from directors_console.core.storyboard.generate import panel_prompt
 from directors_console.core.storyboard.model import PanelStatus
 from directors_console.core.templates import Lora
-from directors_console.ui.common.theme import apply_theme
 from directors_console.ui.main_window import MainWindow
 from directors_console.ui.storyboard.generate_panel import format_loras, parse_loras
 from directors_console.ui.storyboard.progress_panel import WAITING_NODE
 from tests.ui.conftest import wait_until
 from tests.ui.farm_helpers import Servers, add_nodes, engine, quiet_teardown, servers
-from tests.ui.storyboard_helpers import open_board
+from tests.ui.storyboard_helpers import open_dark_board
 
 __all__ = ["engine", "servers"]  # fixtures used below
 
@@ -54,12 +53,7 @@ async def test_generate_two_panels_across_two_nodes(
     servers: Servers,
     tmp_path: Path,
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, "dark")
-    window = make_window()
-    window.resize(1600, 940)
-    tab = open_board(window, services, tmp_path / "Nightfall")
+    window, tab = open_dark_board(make_window, services, tmp_path / "Nightfall", (1600, 940))
     gen = tab.generation
     side = gen.sidebar
     assert side.reason.text() == "The render farm is not running yet."

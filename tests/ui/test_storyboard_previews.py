@@ -14,17 +14,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QSpinBox
+from PySide6.QtWidgets import QSpinBox
 
 from directors_console.app.services import Services
 from directors_console.core.farm.engine import FarmEngine
-from directors_console.ui.common.theme import apply_theme
 from directors_console.ui.main_window import MainWindow
 from directors_console.ui.storyboard.progress_panel import decode_preview
 from tests.fakes.comfy_nodes import _seed_color
 from tests.ui.conftest import wait_until
 from tests.ui.farm_helpers import Servers, add_nodes, engine, quiet_teardown, servers
-from tests.ui.storyboard_helpers import open_board
+from tests.ui.storyboard_helpers import open_dark_board
 
 __all__ = ["engine", "servers"]  # fixtures used below
 
@@ -46,12 +45,7 @@ async def test_progress_rows_show_sampler_previews(
     servers: Servers,
     tmp_path: Path,
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_theme(app, "dark")
-    window = make_window()
-    window.resize(1500, 900)
-    tab = open_board(window, services, tmp_path / "Nightfall")
+    window, tab = open_dark_board(make_window, services, tmp_path / "Nightfall", (1500, 900))
     gen = tab.generation
     server = await servers(step_delay=0.1, models={"checkpoints": [CKPT]})
     add_nodes(services, engine, **{"studio-4090": server.url})

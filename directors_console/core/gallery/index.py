@@ -24,7 +24,7 @@ import sqlite3
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -230,24 +230,90 @@ class GalleryIndex:
         try:
             for entry in walk_files(self.project, cancel):
                 rel = entry.path[cut:] if os.sep == "/" else _rel(entry, root)
-                old = known.pop(os.fsencode(rel), None)
-                if old is not None and old == (entry.size, entry.mtime):
-                    report.unchanged += 1
-                    continue
-                if old is None:
-                    report.added += 1
-                else:
-                    report.changed += 1
-                feeder.add((entry.path, rel, entry.kind, entry.size, entry.mtime))
-            with self.db:
-                self._delete(list(known))
-            report.removed = len(known)
-            self._store(feeder, report, progress, cancel)
+                self._note(feeder, report, entry, rel, known.pop(os.fsencode(rel), None))
+            self._finish(feeder, report, list(known), progress, cancel)
         except Cancelled:
             feeder.cancel()
             report.cancelled = True
         report.seconds = time.perf_counter() - started
         return report
+
+    def update_files(
+        self,
+        changed: Sequence[FileEntry],
+        removed: Sequence[str],
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> IndexReport:
+        """Read ``changed`` (new or rewritten files) and drop ``removed`` (absolute
+        paths), without walking the project: new renders in a watched folder. Files
+        whose size and mtime the index already has are skipped."""
+        started = time.perf_counter()
+        report = IndexReport()
+        jobs = [(e, self.rel(e.path)) for e in changed]
+        known = self._known_rows(os.fsencode(rel) for _e, rel in jobs)
+        feeder = _Feeder(self)
+        try:
+            for entry, rel in jobs:
+                self._note(feeder, report, entry, rel, known.get(os.fsencode(rel)))
+            gone = [os.fsencode(self.rel(p)) for p in removed]
+            self._finish(feeder, report, gone, progress, cancel)
+        except Cancelled:
+            feeder.cancel()
+            report.cancelled = True
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def rel(self, path: str) -> str:
+        """The project-relative POSIX path of an absolute path inside the project."""
+        prefix = str(self.project) + os.sep
+        if path.startswith(prefix):
+            return path[len(prefix) :].replace(os.sep, "/")
+        return Path(os.path.relpath(path, self.project)).as_posix()
+
+    def _known_rows(self, rels: Iterable[bytes]) -> dict[bytes, tuple[int, float]]:
+        keys = list(rels)
+        out: dict[bytes, tuple[int, float]] = {}
+        for start in range(0, len(keys), 900):  # below SQLite's limit of bound parameters
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT path, size, mtime FROM files WHERE path IN ({marks})"
+            for path, size, mtime in self.db.execute(query, chunk):
+                out[bytes(path)] = (size, mtime)
+        return out
+
+    @staticmethod
+    def _note(
+        feeder: _Feeder,
+        report: IndexReport,
+        entry: FileEntry,
+        rel: str,
+        old: tuple[int, float] | None,
+    ) -> None:
+        """Count ``entry`` against its row (``old``) and queue it to be read if new."""
+        if old == (entry.size, entry.mtime):
+            report.unchanged += 1
+            return
+        if old is None:
+            report.added += 1
+        else:
+            report.changed += 1
+        feeder.add((entry.path, rel, entry.kind, entry.size, entry.mtime))
+
+    def _finish(
+        self,
+        feeder: _Feeder,
+        report: IndexReport,
+        gone: list[bytes],
+        progress: Progress | None,
+        cancel: CancelToken | None,
+    ) -> None:
+        """Drop the rows of ``gone`` and write what ``feeder`` read."""
+        if gone:
+            with self.db:
+                self._delete(gone)
+        report.removed = len(gone)
+        self._store(feeder, report, progress, cancel)
 
     def _store(
         self,

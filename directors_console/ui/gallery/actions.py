@@ -213,15 +213,21 @@ class GalleryActions(TabPage):
                 self._fail("Could not make the folder", ValueError(problem))
                 return
             folder = f"{self.folder.strip('/')}/{name}".strip("/")
-            if self.session is not None and self.session.abs(folder).exists():
-                self._fail("Could not make the folder", ValueError(f"“{folder}” already exists"))
-                return
-            self.move_rels(rels, folder)
+            self.tasks.run_task(self._move_into_new(rels, folder), self, "New folder and move")
 
         dialog.textValueSelected.connect(chosen)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
+
+    async def _move_into_new(self, rels: list[str], folder: str) -> None:
+        session = self.session
+        if session is None:
+            return
+        if await self.workers.in_thread(session.abs(folder).exists):  # a stat: off the UI
+            self._fail("Could not make the folder", ValueError(f"“{folder}” already exists"))
+            return
+        await self._move(rels, folder)
 
     def move_rels(self, rels: list[str], folder: str) -> asyncio.Task[None] | None:
         if self.session is None or not rels:

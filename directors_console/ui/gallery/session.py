@@ -21,7 +21,7 @@ from directors_console.core.events import EventBus, FilesRenamed
 from directors_console.core.gallery.autoname import resolve_clashes
 from directors_console.core.gallery.fileops import JOURNAL_SCHEMA, BatchResult, FileOps
 from directors_console.core.gallery.index import GalleryIndex, IndexReport
-from directors_console.core.gallery.index_delta import update_files, update_folder
+from directors_console.core.gallery.index_delta import update_folder
 from directors_console.core.gallery.metadata import MediaMetadata, read_metadata
 from directors_console.core.gallery.naming import PlannedMove
 from directors_console.core.gallery.scanner import (
@@ -348,7 +348,7 @@ class GallerySession:
                 return None
 
             def work() -> IndexReport:
-                report = update_files(index, changed, removed, None, cancel)
+                report = index.update_files(changed, removed, None, cancel)
                 for folder in folders:
                     if cancel.cancelled:
                         break

@@ -21,7 +21,7 @@ from directors_console.core.gallery.arrange import (
     merge_changes,
 )
 from directors_console.core.gallery.index import GalleryIndex
-from directors_console.core.gallery.index_delta import update_files, update_folder
+from directors_console.core.gallery.index_delta import update_folder
 from directors_console.core.gallery.scanner import (
     FileEntry,
     FolderChanges,
@@ -147,7 +147,7 @@ def test_index_updates_only_the_changed_files(
 
         monkeypatch.setattr(index_module, "walk_files", no_walk)
         changes = state.refresh()
-        report = update_files(index, changes.added + changes.changed, changes.removed)
+        report = index.update_files(changes.added + changes.changed, changes.removed)
         assert (report.added, report.changed, report.removed) == (1, 0, 1)
         assert index.row(victim.relative_to(project).as_posix()) is None
         fresh = index.row((folder / "fresh.png").relative_to(project).as_posix())
