@@ -13,7 +13,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def _loop() -> asyncio.AbstractEventLoop:
+def current_loop() -> asyncio.AbstractEventLoop:
     """The loop this coroutine runs on.
 
     Under qasync a task step can run from Qt's event processing while the loop is not
@@ -24,6 +24,17 @@ def _loop() -> asyncio.AbstractEventLoop:
         return asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.get_event_loop_policy().get_event_loop()
+
+
+def from_worker(fn: Callable[P, object]) -> Callable[P, None]:
+    """A thread-safe stand-in for ``fn``: a worker thread calls it, and ``fn`` runs on
+    the loop's thread (Qt objects may only be touched there). Take it on the loop."""
+    loop = current_loop()
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> None:
+        loop.call_soon_threadsafe(functools.partial(fn, *args, **kwargs))
+
+    return call
 
 
 class Workers:
@@ -39,7 +50,7 @@ class Workers:
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self._max_threads, thread_name_prefix="dc-work")
         call = functools.partial(fn, *args, **kwargs)
-        return await _loop().run_in_executor(self._threads, call)
+        return await current_loop().run_in_executor(self._threads, call)
 
     async def in_process(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn`` and its arguments must be picklable (a module-level function)."""
@@ -47,7 +58,7 @@ class Workers:
             # spawn, not fork: forking a process that runs Qt threads is unsafe.
             ctx = multiprocessing.get_context("spawn")
             self._processes = ProcessPoolExecutor(self._max_processes, mp_context=ctx)
-        return await _loop().run_in_executor(self._processes, fn, *args)
+        return await current_loop().run_in_executor(self._processes, fn, *args)
 
     def shutdown(self) -> None:
         if self._threads is not None:

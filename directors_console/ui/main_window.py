@@ -109,14 +109,16 @@ class MainWindow(QMainWindow):
 
         self._subs.append(projects.current.subscribe(self._on_project, call_now=True))
         self._subs.append(services.bus.subscribe(UserNotice, self._on_notice))
-        services.tasks.task_failed.connect(lambda t, m: self.notifications.notify(t, m, "error"))
+        services.tasks.task_failed.connect(self.notifications.notify_error)
         services.tasks.busy_changed.connect(self._on_busy)
         self.resize(1400, 880)
         self._restore_window_state()
         if not services.settings.settings.window.state:
             # First start: a slim dock; it can only be sized once the window is laid out.
-            QTimer.singleShot(
-                0, lambda: self.resizeDocks([self.farm_dock], [320], Qt.Orientation.Horizontal)
+            QTimer.singleShot(  # the window as context: no call once it is gone
+                0,
+                self,
+                lambda: self.resizeDocks([self.farm_dock], [320], Qt.Orientation.Horizontal),
             )
         self._on_tab_changed(self.tabs.currentIndex())
         # A child timer: it dies with the window, so no build runs after it is gone.

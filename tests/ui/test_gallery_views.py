@@ -5,6 +5,7 @@ Set ``DC_SCREENSHOT_DIR`` (e.g. ``docs/screenshots``) to keep the screenshots of
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -94,6 +95,52 @@ async def test_every_view_shows_the_folder_and_keeps_the_selection(
     before = tab.grid.currentIndex().row()
     QTest.keyClick(tab.views.timeline, Qt.Key.Key_Right)
     assert tab.grid.currentIndex().row() != before
+
+
+async def test_an_older_facts_read_finishing_last_does_not_replace_the_newer(
+    window: MainWindow,
+    services: Services,
+    gallery_project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from directors_console.ui.gallery import arranging
+
+    tab = await open_gallery(window, services, gallery_project)
+    await show_folder(tab, "shots/sc01", 13)
+    await wait_until(lambda: "indexed" in tab.filters.status.text(), 30)
+    p04 = next(e for e in tab.model.entries if e.name == "sc01_p04_v1.png")
+    await wait_until(lambda: p04.path in tab.views.info.by_path, 10)
+
+    real = arranging.read_info
+    release, finished = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow_first(index_file: Path, rels: list[str]) -> dict[str, object]:
+        calls.append(len(rels))
+        if len(calls) > 1:
+            return real(index_file, rels)
+        release.wait(10)  # an old read (e.g. of the folder shown before): not p04's facts
+        try:
+            return real(index_file, [r for r in rels if not r.endswith(p04.name)][:1])
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(arranging, "read_info", slow_first)
+    tab.views.info.set({})
+    tab.load_info()  # the old read, held back
+    await wait_until(lambda: len(calls) == 1)
+    tab.load_info()  # the newer read finishes first
+    await wait_until(lambda: p04.path in tab.views.info.by_path, 10)
+    known = len(tab.views.info.by_path)
+    assert known >= 12
+    release.set()
+    await wait_until(finished.is_set)
+    for _ in range(20):  # let the old read's result come back to the loop
+        await asyncio.sleep(0.01)
+    assert p04.path in tab.views.info.by_path
+    assert len(tab.views.info.by_path) == known
 
 
 async def test_list_view_sorts_by_a_clicked_column(

@@ -622,6 +622,19 @@ def test_deleting_the_panel_being_edited_drops_the_editor(tab: StoryboardTab) ->
     QTest.keyClick(tab.view, Qt.Key.Key_F)  # the canvas has its keys back
 
 
+def test_notes_typed_just_before_a_delete_or_copy_are_kept(tab: StoryboardTab) -> None:
+    panel = add_panel(tab)
+    click(tab, notes_point(tab, panel))
+    QTest.keyClicks(tab.view, "Slow push")  # the debounce has not fired yet
+    tab.scene.select_only([panel.id])
+    tab.copy()
+    assert tab.clipboard[0].notes == "Slow push"
+    QTest.keyClicks(tab.view, " in")
+    tab.delete([panel.id])
+    tab.undo_stack.undo()
+    assert tab.scene.board.get(panel.id).notes == "Slow push in"  # type: ignore[union-attr]
+
+
 def test_notes_keep_the_line_breaks_as_typed(qapp: object) -> None:
     """A slug line then an action line are two lines on the canvas, as in print."""
     two = render_markdown("EXT. ROOFTOP\nMara runs.", 300)

@@ -129,3 +129,36 @@ async def test_workers_run_blocking_work_off_the_loop() -> None:
         assert await workers.in_process(os.getpid) != os.getpid()
     finally:
         workers.shutdown()
+
+
+def test_worker_progress_reaches_the_ui_while_qt_pumps_events(qtbot, aloop) -> None:  # type: ignore[no-untyped-def]
+    """A task step may run from Qt's event processing with no asyncio loop marked as
+    running (a sync test, a modal dialog): progress from a worker still arrives."""
+    import threading
+
+    from directors_console.bridge.threads import from_worker
+
+    seen: list[tuple[int, int]] = []
+
+    async def work() -> None:
+        progress = from_worker(lambda done, total: seen.append((done, total)))
+        thread = threading.Thread(target=progress, args=(3, 7))
+        thread.start()
+        thread.join()
+
+    task = aloop.create_task(work())
+    qtbot.waitUntil(lambda: task.done() and seen == [(3, 7)], timeout=5000)
+    assert task.exception() is None
+
+
+def test_a_failure_after_the_window_is_gone_is_only_logged(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from tests.ui.conftest import window_services
+
+    window = MainWindow(window_services(services))  # not the fixture's: it is deleted here
+    window.show()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # pytest-qt fails this test if a slot raises (a lambda on the dead window did)
+    services.tasks.task_failed.emit("Update search index failed", "no running event loop")

@@ -5,7 +5,7 @@ Errors stay until closed; info fades after a few seconds. Nothing here blocks.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
@@ -68,6 +68,11 @@ class NotificationArea(QObject):
             QTimer.singleShot(INFO_MS, toast, toast.dismiss)
         self._place()
         return toast
+
+    @Slot(str, str)
+    def notify_error(self, title: str, text: str) -> None:
+        """For signals: connected to this object, a signal stops with the window."""
+        self.notify(title, text, "error")
 
     def _forget(self, toast: Toast) -> None:
         if toast in self._toasts:

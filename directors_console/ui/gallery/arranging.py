@@ -8,6 +8,7 @@ views stored in the project's ``gallery.json``; and the folder statistics window
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 from collections.abc import Callable
@@ -60,6 +61,7 @@ class ArrangeActions(GalleryActions):
         return self.filters.extras
 
     def _build_views(self) -> None:
+        self._info_task: asyncio.Task[None] | None = None  # the read for the whole listing
         self.prefs = ViewPrefs(self.cache_dir)
         self.views = GalleryViews(self.model, self.grid)
         for view in self.views.extra_views():
@@ -197,10 +199,21 @@ class ArrangeActions(GalleryActions):
         """Read dimensions, seeds and models of the listed files (or of ``files``, added
         to what is known) from the index."""
         session = self.session
-        if session is not None and (files or (files is None and self.listing)):
-            some = files is not None
-            todo = list(files if files is not None else self.listing)
-            self.tasks.run_task(self._load_info(session, todo, some), self, "Index facts")
+        if session is None:
+            return
+        if files is not None:
+            if files:
+                self.tasks.run_task(self._load_info(session, files, True), self, "Index facts")
+            return
+        # The newest listing's read wins: an older one (another folder, or read before the
+        # index was done) may finish later and must not replace it.
+        if self._info_task is not None:
+            self._info_task.cancel()
+            self._info_task = None
+        if self.listing:
+            self._info_task = self.tasks.run_task(
+                self._load_info(session, list(self.listing)), self, "Index facts"
+            )
 
     async def _load_info(
         self, session: GallerySession, files: list[FileEntry], some: bool = False

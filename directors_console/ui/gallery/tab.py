@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from directors_console.bridge.tasks import TaskManager
-from directors_console.bridge.threads import Workers
+from directors_console.bridge.threads import Workers, from_worker
 from directors_console.core.events import EventBus, FilesRenamed, Subscription, UserNotice
 from directors_console.core.gallery.scanner import CancelToken, FileEntry
 from directors_console.core.gallery.search import SearchQuery
@@ -406,10 +406,7 @@ class GalleryTab(GalleryViewers, BatchActions, LiveListing, ArrangeActions):
         self.tasks.run_task(self._update_index(session, token), self, "Update search index")
 
     async def _update_index(self, session: GallerySession, token: CancelToken) -> None:
-        loop = asyncio.get_running_loop()
-
-        def progress(done: int, total: int) -> None:  # called in the worker thread
-            loop.call_soon_threadsafe(self.filters.show_progress, done, total)
+        progress = from_worker(self.filters.show_progress)  # called in the worker thread
 
         self.filters.show_progress(0, 0)
         try:

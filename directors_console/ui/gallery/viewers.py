@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QImage, QKeyEvent
 from PySide6.QtWidgets import QPushButton
 from shiboken6 import isValid
 
+from directors_console.bridge.threads import from_worker
 from directors_console.core.events import RestoreWorkflow, UserNotice
 from directors_console.core.gallery.duplicates import (
     DuplicateGroup,
@@ -223,10 +224,7 @@ class GalleryViewers(GalleryActions):
         token: CancelToken,
     ) -> None:
         view = self.duplicates_view
-        loop = asyncio.get_running_loop()
-
-        def progress(done: int, total: int) -> None:  # worker thread
-            loop.call_soon_threadsafe(view.show_progress, done, total)
+        progress = from_worker(view.show_progress)  # called in the worker thread
 
         try:
             if near:

@@ -86,7 +86,7 @@ class PromptStudioTab(TabPage):
         if not self._load_requested:
             # The first paint of the page is on screen: now load, so start-up stays fast.
             self._load_requested = True
-            QTimer.singleShot(0, self.load)
+            QTimer.singleShot(0, self, self.load)
 
     def load(self) -> asyncio.Task[None] | None:
         """Load the cinema library in a worker thread (once; again after a failure)."""
@@ -96,7 +96,7 @@ class PromptStudioTab(TabPage):
             asyncio.get_running_loop()
         except RuntimeError:
             # Qt is processing events outside the asyncio loop (a nested wait): try later.
-            QTimer.singleShot(RETRY_MS, self.load)
+            QTimer.singleShot(RETRY_MS, self, self.load)
             return None
         self.load_error = ""
         self.retry.hide()

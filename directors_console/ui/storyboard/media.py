@@ -159,12 +159,12 @@ class PanelMedia(QObject):
         self._waiting[absolute] = {panel_id}
         if is_video(absolute):
             self._video_queue.append(absolute)
-            QTimer.singleShot(0, self._next_grab)
+            QTimer.singleShot(0, self, self._next_grab)
         else:
             self._still_queue.append(absolute)
             if len(self._still_queue) == 1:
                 # Collect the requests of one paint pass into one worker call.
-                QTimer.singleShot(0, self._load_stills)
+                QTimer.singleShot(0, self, self._load_stills)
 
     def _done(self, absolute: str, thumb: QImage | None) -> None:
         if thumb is None:

@@ -13,7 +13,6 @@ so the preview is drawn again a few times while frames are still missing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from directors_console.bridge.tasks import TaskManager
-from directors_console.bridge.threads import Workers
+from directors_console.bridge.threads import Workers, from_worker
 from directors_console.core.events import EventBus, UserNotice
 from directors_console.core.storyboard.model import Board
 from directors_console.core.storyboard.sheets import (
@@ -334,10 +333,7 @@ class PrintDialog(QDialog):
     async def _export(
         self, kind: str, target: Path | QPrinter, label: str, cancel: threading.Event
     ) -> None:
-        loop = asyncio.get_running_loop()
-
-        def progress(done: int, total: int) -> None:
-            loop.call_soon_threadsafe(self._set_progress, done, total)
+        progress = from_worker(self._set_progress)  # called in the worker thread
 
         job = self.job()
         error = ""

@@ -414,7 +414,7 @@ class StoryboardTab(TabPage):
             self.notify(loaded.notice)
         self.stack.setCurrentIndex(1)
         self._update_actions()
-        QTimer.singleShot(0, self.view.fit_all)
+        QTimer.singleShot(0, self.view, self.view.fit_all)
 
     def save_now(self, blocking: bool = False) -> None:
         """Remember the board in the project and write it in a worker thread (or here)."""
@@ -571,10 +571,12 @@ class StoryboardTab(TabPage):
     def delete(self, ids: list[str]) -> None:
         ids, _locked = self._unlocked(ids)  # a locked panel is never deleted
         if ids:
+            self.view.tools.notes.commit()  # notes typed just now come back with an undo
             text = "Delete panel" if len(ids) == 1 else f"Delete {len(ids)} panels"
             self.undo_stack.push(RemovePanels(self.scene, ids, text))
 
     def copy(self) -> None:
+        self.view.tools.notes.commit()  # the copy has the notes typed just now
         ids = set(self.scene.selected_ids())
         self.clipboard = [p.model_copy(deep=True) for p in self.scene.board.panels if p.id in ids]
         self._pastes = 0
@@ -599,6 +601,7 @@ class StoryboardTab(TabPage):
         self._copies(self.clipboard, PASTE_OFFSET * self._pastes, "Paste panels")
 
     def duplicate(self) -> None:
+        self.view.tools.notes.commit()
         ids = set(self.scene.selected_ids())
         panels = [p for p in self.scene.board.panels if p.id in ids]
         self._copies(panels, PASTE_OFFSET, "Duplicate panels")
