@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent
@@ -75,3 +77,17 @@ async def wait_until(check: Callable[[], object], timeout: float = 5.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(0.01)
+
+
+def stable(measure: Callable[[], object], for_s: float = 0.3) -> Callable[[], bool]:
+    """For :func:`wait_until`: true once ``measure()`` has kept its value ``for_s`` seconds
+    (a layout that settles in several passes, e.g. splitters after a resize)."""
+    seen: dict[str, Any] = {"value": object(), "since": 0.0}
+
+    def check() -> bool:
+        now, value = time.monotonic(), measure()
+        if value != seen["value"]:
+            seen.update(value=value, since=now)
+        return bool(now - seen["since"] >= for_s)
+
+    return check

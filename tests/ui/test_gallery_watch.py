@@ -26,7 +26,7 @@ from directors_console.core.gallery.scanner import FileEntry
 from directors_console.ui.gallery import GalleryTab, live
 from directors_console.ui.gallery.grid import TILE, GalleryGrid
 from directors_console.ui.main_window import MainWindow
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import stable, wait_until
 
 
 def png(path: Path, shade: int) -> None:
@@ -204,7 +204,10 @@ async def test_index_closed_with_the_project_and_the_window(
     first_db = first.index.db
 
     services.projects.close()  # closing the project closes its index
-    await wait_until(lambda: is_closed(first_db), 10)
+    # Touch the connection only once the close (in a worker thread) is over: SQLite
+    # connections are not to be used by two threads at once.
+    await wait_until(lambda: first.index is None and not first._index_lock.locked(), 10)
+    assert is_closed(first_db)
     assert first.index is None
 
     window.open_project(str(project))
@@ -267,6 +270,9 @@ async def test_a_burst_of_new_renders_in_a_big_folder_becomes_inserted_rows(
     grid.selectionModel().select(model.index(1502), QItemSelectionModel.SelectionFlag.Select)
     bar = grid.verticalScrollBar()
     await wait_until(lambda: bar.maximum() > 0)
+    # The splitters settle after the resize (the grid went from 297 to 400 px wide once):
+    # scroll only when the layout has stayed the same for a moment.
+    await wait_until(stable(lambda: (bar.maximum(), grid.viewport().width())), 5)
     bar.setValue(bar.maximum() // 2)
     scrolled = bar.value()
     before = selected_names(tab)
