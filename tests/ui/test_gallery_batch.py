@@ -191,9 +191,16 @@ async def test_single_rename_is_undoable(
     task = tab.rename_file(old, "keeper.png")
     assert task is not None
     await task
+    keeper = str(Path(old).parent / "keeper.png")
+    shown = [e.name for e in tab.model.entries]
+    assert tab._selection() == [keeper], f"selected {tab._selection()} of {shown}"
     assert tab.undo_stack.undoText() == "Rename file"
     tab.undo_stack.undo()
-    await wait_until(lambda: tab._selection() == [old], 10)  # relisted and selected
+    try:
+        await wait_until(lambda: tab._selection() == [old], 10)  # relisted and selected
+    except AssertionError:
+        shown = [e.name for e in tab.model.entries]
+        raise AssertionError(f"selected {tab._selection()} of {shown}") from None
     assert Path(old).exists() and not (Path(old).parent / "keeper.png").exists()
 
 

@@ -82,6 +82,7 @@ async def test_new_render_appears_keeping_scroll_and_selection(
     selection.select(tab.model.index(42), QItemSelectionModel.SelectionFlag.Select)
     await wait_until(lambda: grid.verticalScrollBar().maximum() > 0)
     bar = grid.verticalScrollBar()
+    await wait_until(stable(lambda: (bar.maximum(), grid.viewport().size())), 5)  # laid out
     bar.setValue(bar.maximum() // 2)
     scrolled = bar.value()
     assert scrolled > 0

@@ -288,9 +288,15 @@ def apply_changes(listing: Sequence[FileEntry], changes: FolderChanges) -> list[
                 del rows[at]
     if len(changes.added) < _FEW:
         for entry in changes.added:
-            bisect.insort(rows, entry, key=_name_key)
+            at = _find(rows, entry.path)
+            if at >= 0:  # already listed (changes older than the listing): not twice
+                rows[at] = entry
+            else:
+                bisect.insort(rows, entry, key=_name_key)
     else:
-        rows.extend(changes.added)
+        added = {e.path: e for e in changes.added}
+        rows = [added.pop(e.path, e) for e in rows]  # already listed: not twice
+        rows.extend(added.values())
         rows.sort(key=_name_key)
     return rows
 
@@ -334,9 +340,12 @@ def merge_changes(
     list plus a binary search per new row: no sort, no diff of the whole listing."""
     drop: set[int] = {r for p in changes.removed if (r := row_of.get(p, -1)) >= 0}
     inplace: dict[int, FileEntry] = {}
-    moving: list[FileEntry] = list(filter(spec.keeps, changes.added))
-    touched = {row_of.get(e.path, -1) for e in changes.changed}
-    for entry in changes.changed:
+    # A file "added" that is shown already (changes older than the rows) is a change.
+    known = [e for e in changes.added if e.path in row_of]
+    moving: list[FileEntry] = [e for e in changes.added if spec.keeps(e) and e.path not in row_of]
+    updates = [*changes.changed, *known]
+    touched = {row_of.get(e.path, -1) for e in updates}
+    for entry in updates:
         row = row_of.get(entry.path, -1)
         if row < 0:
             if spec.keeps(entry):

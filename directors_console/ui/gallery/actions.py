@@ -9,9 +9,10 @@ Storyboard, and the lightbox.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QTimer, QUrl
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QStackedWidget
 
@@ -46,6 +47,7 @@ class GalleryActions(TabPage):
     center: QStackedWidget
     lightbox: Lightbox
     _reindex_timer: QTimer
+    _list_task: asyncio.Task[None] | None
 
     def relist(self, keep_selection: bool = True) -> None:
         raise NotImplementedError
@@ -55,6 +57,29 @@ class GalleryActions(TabPage):
 
     def _show_current(self) -> None:
         raise NotImplementedError
+
+    def select_paths(self, paths: Sequence[str]) -> None:
+        """Select exactly these files (those listed); the first becomes current."""
+        rows = [r for r in (self.model.row_of(p) for p in paths) if r >= 0]
+        if not rows:
+            return
+        selection = QItemSelection()
+        for row in rows:
+            index = self.model.index(row)
+            selection.select(index, index)
+        model = self.grid.selectionModel()
+        model.setCurrentIndex(self.model.index(rows[0]), QItemSelectionModel.SelectionFlag.NoUpdate)
+        model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    async def _relist_and_select(self, paths: list[str]) -> None:
+        """List the folder again (after a file operation), then select ``paths``."""
+        self._after_ops()
+        # Wait for the listing that shows the new names (a later relist replaces ours).
+        task = None
+        while self._list_task is not None and self._list_task is not task:
+            task = self._list_task
+            await asyncio.wait([task])
+        self.select_paths(paths)
 
     def _fail(self, title: str, exc: Exception) -> None:
         self.bus.publish(UserNotice(title, str(exc), "error"))
@@ -168,9 +193,7 @@ class GalleryActions(TabPage):
             self._fail("Could not rename", exc)
             return
         self.push_moves("rename", result.moves)
-        self._after_ops()
-        if result.moves:
-            self.grid.select_path(str(self.session.root / result.moves[0][1]))
+        await self._relist_and_select([str(self.session.root / b) for _a, b in result.moves])
 
     def ask_move(self, paths: list[str]) -> None:
         if self.session is None:

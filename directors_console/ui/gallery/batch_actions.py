@@ -9,10 +9,9 @@ workers; this module only wires widgets to it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
@@ -35,7 +34,6 @@ class BatchActions(GalleryActions):
     body: QWidget
     detail: DetailPanel
     filters: FilterBar
-    _list_task: asyncio.Task[None] | None
     apply_filters: Callable[[], None]
     batch_dialog: BatchRenameDialog | None = None
     tag_manager: TagManager | None = None
@@ -96,19 +94,6 @@ class BatchActions(GalleryActions):
         if callable(compare) and 2 <= len(paths) <= 4:
             compare(paths)
 
-    def select_paths(self, paths: Sequence[str]) -> None:
-        """Select exactly these files (those listed); the first becomes current."""
-        rows = [r for r in (self.model.row_of(p) for p in paths) if r >= 0]
-        if not rows:
-            return
-        selection = QItemSelection()
-        for row in rows:
-            index = self.model.index(row)
-            selection.select(index, index)
-        model = self.grid.selectionModel()
-        model.setCurrentIndex(self.model.index(rows[0]), QItemSelectionModel.SelectionFlag.NoUpdate)
-        model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-
     # -- batch rename -----------------------------------------------------------------
 
     def _rename_current(self) -> None:
@@ -142,15 +127,6 @@ class BatchActions(GalleryActions):
         self.bus.publish(UserNotice("Batch rename", text, "warning" if result.problems else "info"))
         new = [str(session.root / b) for _a, b in result.moves]
         self.tasks.run_task(self._relist_and_select(new), self, "List folder")
-
-    async def _relist_and_select(self, paths: list[str]) -> None:
-        self._after_ops()
-        # Wait for the listing that shows the new names (a later relist replaces ours).
-        task = None
-        while self._list_task is not None and self._list_task is not task:
-            task = self._list_task
-            await asyncio.wait([task])
-        self.select_paths(paths)
 
     # -- undo -------------------------------------------------------------------------
 

@@ -131,10 +131,15 @@ class LiveListing:
         )
 
     async def _refresh(self, session: GallerySession, rel: str, names: bool) -> None:
+        listed = self.listing
         try:
             changes = await session.folder_changes(rel, names)
             if changes is not None and session is self.session and rel == self.folder:
-                if changes.problem:
+                if self.listing is not listed:
+                    # Listed again meanwhile (after a rename or an undo): the changes are
+                    # against the older listing and would add its files a second time.
+                    self.relist()
+                elif changes.problem:
                     self.relist()  # says why (the folder was removed, became unreadable…)
                 elif changes:
                     await self._merge(session, rel, changes)

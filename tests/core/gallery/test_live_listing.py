@@ -167,3 +167,26 @@ def test_many_removals_at_once() -> None:
     listing = sorted((entry(i, rng) for i in range(500)), key=lambda e: e.name.lower())
     changes = FolderChanges(removed=[e.path for e in listing[::3]])  # 167: one pass
     assert apply_changes(listing, changes) == [e for i, e in enumerate(listing) if i % 3]
+
+
+@pytest.mark.parametrize("count", [3, 150])  # applied one by one, and in one pass
+def test_changes_older_than_the_listing_add_no_file_twice(count: int) -> None:
+    """A folder listed again while its changes were worked out (a rename, then an undo):
+    files "added" that are listed already are updated in place, never shown twice."""
+    rng = random.Random(count)
+    files = sorted(
+        {e.path: e for e in (entry(i, rng) for i in range(400))}.values(),
+        key=lambda e: e.name.lower(),
+    )
+    spec = ArrangeSpec(field="name", descending=False, rel_of=lambda p: p[3:])
+    shown = arrange_listing(files, spec)
+    row_of = {e.path: i for i, e in enumerate(shown)}
+    again = [FileEntry(e.path, e.name, e.size + 1, e.mtime, e.kind) for e in files[:count]]
+    fresh = FileEntry("/p/f/zz_new.png", "zz_new.png", 1, 1.0, "image")
+    changes = FolderChanges(added=[*again, fresh])
+    listed = apply_changes(files, changes)
+    assert [e.path for e in listed] == [e.path for e in files] + [fresh.path]
+    assert listed[:count] == again  # the newer size is kept
+    merged = merge_changes(shown, row_of, changes, spec)
+    paths = [e.path for e in merged.rows]
+    assert len(paths) == len(set(paths)) == len(shown) + (fresh in merged.rows)
