@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -342,6 +343,24 @@ async def test_moving_on_cancels_the_previous_listing(
     assert token.cancelled
     await wait_until(lambda: tab.model.rowCount() == 4, 10)
     assert all("sc02" in e.path for e in tab.model.entries)
+
+
+async def test_a_rescan_of_the_folder_tree_keeps_the_listing_and_selection(
+    window: MainWindow, services: Services, gallery_project: Path
+) -> None:
+    """After each file operation the tree is scanned again; the folder shown stays, and
+    neither is it listed anew nor is the selection dropped (it was, on a slow disk)."""
+    tab = await open_gallery(window, services, gallery_project)
+    await show_folder(tab, "shots/sc02", 4)
+    picked = select_row(tab, 2)
+    lists = tab._list_task
+    await tab.refresh_tree()
+    assert tab.folder == "shots/sc02" and tab._list_task is lists
+    assert [e.path for e in tab.grid.selected_entries()] == [picked]
+    # A folder that is gone takes the tab to the project's top folder.
+    shutil.rmtree(gallery_project / "shots" / "sc02")
+    await tab.refresh_tree()
+    assert tab.folder == "" and tab.tree.current_folder() == ""
 
 
 async def test_new_folder_and_move(

@@ -42,8 +42,20 @@ class FolderTree(QTreeWidget):
         top = self._add(None, root, project, "")
         top.setText(0, root.name or project.name)
         top.setExpanded(True)
+        shown = current if current in self._items else ""
+        self.select_folder(shown)
         self.blockSignals(False)
-        self.select_folder(current if current in self._items else "")
+        # The same folder again (the tree rescanned after a rename) is no new choice: the
+        # tab keeps its listing and selection. A folder gone takes the user to the top.
+        if shown != current:
+            self.folder_selected.emit(shown)
+
+    def forget_folders(self) -> None:
+        """Forget the folders (another project): the next tree starts at its top folder."""
+        self.blockSignals(True)
+        self.clear()
+        self._items.clear()
+        self.blockSignals(False)
 
     def _add(
         self, parent: QTreeWidgetItem | None, node: FolderNode, project: Path, rel: str

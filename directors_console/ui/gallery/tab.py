@@ -201,6 +201,7 @@ class GalleryTab(GalleryViewers, BatchActions, LiveListing, ArrangeActions):
         self.loader.forget()
         self._forget_live()
         self.model.set_entries([])
+        self.tree.forget_folders()
         self.detail.clear()
         self.undo_stack.clear()  # its commands name files of the previous project
         if self.watcher.directories():
