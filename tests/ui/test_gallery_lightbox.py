@@ -19,7 +19,7 @@ from directors_console.app.services import Services
 from directors_console.ui.common.theme import apply_theme
 from directors_console.ui.gallery.zoom import ZoomCanvas
 from directors_console.ui.main_window import MainWindow
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import stable, wait_until
 from tests.ui.media_fixtures import make_mp4
 from tests.ui.test_gallery_tab import make_project, open_gallery, select_row, show_folder
 
@@ -72,6 +72,8 @@ async def test_zoom_pan_keys_and_fit(
     box = tab.lightbox
     canvas = box.canvas
     await wait_until(lambda: canvas.pixmap is not None and box.size() == tab.size(), 10)
+    # The window may still be settling its layout (a loaded machine): measure after it.
+    await wait_until(stable(lambda: (box.size(), canvas.size(), canvas.scale())), 5)
     assert box.isVisible() and box.video_bar.isHidden()
     fit = canvas.scale()
     fit_rect = canvas.image_rect()
