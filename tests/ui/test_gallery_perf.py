@@ -133,15 +133,23 @@ async def test_pixmaps_in_memory_are_capped_by_bytes(loader: ThumbnailLoader, fo
     assert len(kept) == 10
 
 
-async def test_grid_paints_the_real_thumbnails_on_screen(
-    qtbot: QtBot, loader: ThumbnailLoader, folder: Path
-) -> None:
+def shown_grid(
+    qtbot: QtBot, loader: ThumbnailLoader, folder: Path, width: int = 600, height: int = 400
+) -> tuple[FileModel, GalleryGrid]:
+    """A grid of its own, shown at ``width`` × ``height``, listing ``folder``."""
     model = FileModel(loader, lambda p: p, lambda _p: 0)
     grid = GalleryGrid(model)
     qtbot.addWidget(grid)
-    grid.resize(5 * TILE.width() + 30, 2 * TILE.height() + 20)
+    grid.resize(width, height)
     grid.show()
     model.set_entries(entries(folder))
+    return model, grid
+
+
+async def test_grid_paints_the_real_thumbnails_on_screen(
+    qtbot: QtBot, loader: ThumbnailLoader, folder: Path
+) -> None:
+    model, grid = shown_grid(qtbot, loader, folder, 5 * TILE.width() + 30, 2 * TILE.height() + 20)
     await wait_until(lambda: len(grid.visible_rows()) >= 10, 5)
     shown = [model.entries[r].path for r in grid.visible_rows()]
     await wait_until(lambda: all(loader.get(p) for p in shown), 60)
@@ -156,12 +164,7 @@ async def test_grid_paints_the_real_thumbnails_on_screen(
 async def test_a_new_listing_is_merged_without_a_reset(
     qtbot: QtBot, loader: ThumbnailLoader, folder: Path
 ) -> None:
-    model = FileModel(loader, lambda p: p, lambda _p: 0)
-    grid = GalleryGrid(model)
-    qtbot.addWidget(grid)
-    grid.resize(600, 400)
-    grid.show()
-    model.set_entries(entries(folder))
+    model, grid = shown_grid(qtbot, loader, folder)
     resets: list[int] = []
     model.modelReset.connect(lambda: resets.append(1))
     await wait_until(lambda: grid.verticalScrollBar().maximum() > 1000, 5)
@@ -226,12 +229,7 @@ async def test_a_diff_made_in_a_thread_is_applied_only_to_its_base(
 async def test_a_new_listing_starts_at_the_top(
     qtbot: QtBot, loader: ThumbnailLoader, folder: Path
 ) -> None:
-    model = FileModel(loader, lambda p: p, lambda _p: 0)
-    grid = GalleryGrid(model)
-    qtbot.addWidget(grid)
-    grid.resize(600, 400)
-    grid.show()
-    model.set_entries(entries(folder))
+    model, grid = shown_grid(qtbot, loader, folder)
     bar = grid.verticalScrollBar()
     await wait_until(lambda: bar.maximum() > 2000, 5)
     bar.setValue(bar.maximum())

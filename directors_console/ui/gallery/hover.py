@@ -37,6 +37,7 @@ from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
 from directors_console.core.gallery.metadata import MediaMetadata
 from directors_console.core.gallery.scanner import FileEntry
+from directors_console.ui.common.images import shrunk
 from directors_console.ui.gallery.grid import ICON, GalleryGrid, human_size
 from directors_console.ui.gallery.list_view import ListRows
 from directors_console.ui.gallery.masonry import MasonryView, cover_crop
@@ -109,13 +110,7 @@ class HoverPopup(QFrame):
             self.image_label.setText("No preview")
             self.image_label.setFixedSize(256, 160)
         else:
-            if max(image.width(), image.height()) > PREVIEW_PX:
-                image = image.scaled(
-                    PREVIEW_PX,
-                    PREVIEW_PX,
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
+            image = shrunk(image, PREVIEW_PX)
             self.image_label.setPixmap(image)
             self.image_label.setFixedSize(image.size())
         self._update_info()

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 
 from directors_console.bridge.tasks import TaskManager
 from directors_console.bridge.threads import Workers
+from directors_console.ui.common.images import shrunk
 
 BUCKETS = 10
 FRAME_PX = 320
@@ -150,13 +151,4 @@ class FrameScrubber(QObject):
 def small_image(frame: QVideoFrame, px: int) -> QImage | None:
     """The frame as an image at most ``px`` on the long side (worker thread)."""
     image = frame.toImage()
-    if image.isNull():
-        return None
-    if max(image.width(), image.height()) > px:
-        image = image.scaled(
-            px,
-            px,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-    return image
+    return None if image.isNull() else shrunk(image, px)

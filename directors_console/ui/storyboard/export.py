@@ -58,6 +58,7 @@ from directors_console.core.storyboard.sheets import (
     shot_list_csv,
     video_label,
 )
+from directors_console.ui.common.images import shrunk
 from directors_console.ui.storyboard.print_media import paint_video_badge, paint_video_tile
 from directors_console.ui.storyboard.print_notes import draw_note, fitted_note
 
@@ -123,7 +124,7 @@ class ExportJob:
         """What the image box shows: the still, a video's first frame, or None."""
         if is_video(panel):
             frame = self.frames.get(panel.id)
-            return None if frame is None else _shrunk(frame, longest)
+            return None if frame is None else shrunk(frame, longest)
         return load_image(self.image_path(panel), longest)
 
     def pages(self) -> list[Page]:
@@ -146,18 +147,7 @@ def load_image(path: Path | None, longest: int) -> QImage | None:
     image = QImage(str(path))
     if image.isNull():
         return None
-    return _shrunk(image, longest)
-
-
-def _shrunk(image: QImage, longest: int) -> QImage:
-    if max(image.width(), image.height()) <= longest:
-        return image
-    return image.scaled(
-        longest,
-        longest,
-        Qt.AspectRatioMode.KeepAspectRatio,
-        Qt.TransformationMode.SmoothTransformation,
-    )
+    return shrunk(image, longest)
 
 
 def _font(pixels: int, bold: bool = False) -> QFont:

@@ -60,6 +60,7 @@ from directors_console.core.storyboard.naming import NamingError, check_panel_na
 from directors_console.core.storyboard.store import StoryboardStore, apply_moves, rename_panel
 from directors_console.core.templates import AngleLibrary, Template, TemplateLoader
 from directors_console.ui.common.empty_state import EmptyState
+from directors_console.ui.common.images import shrunk
 from directors_console.ui.common.tab_page import TabPage
 from directors_console.ui.common.template_import import TemplateImportDialog
 from directors_console.ui.storyboard.canvas import BoardView
@@ -91,16 +92,7 @@ PURPOSE = (
 
 def _load_image(path: str, longest: int = 900) -> QImage | None:
     image = QImage(path)
-    if image.isNull():
-        return None
-    if max(image.width(), image.height()) > longest:
-        image = image.scaled(
-            longest,
-            longest,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-    return image
+    return None if image.isNull() else shrunk(image, longest)
 
 
 def _loop_running() -> bool:
