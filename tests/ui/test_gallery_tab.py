@@ -20,7 +20,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from directors_console.app.services import Services
-from directors_console.core.events import FilesRenamed, SendReferenceImage
+from directors_console.core.events import FilesRenamed, SendReferenceImage, UserNotice
 from directors_console.ui.common.theme import apply_theme
 from directors_console.ui.gallery import GalleryTab
 from directors_console.ui.gallery.grid import MIME_RELS
@@ -189,6 +189,13 @@ async def test_rename_publishes_files_renamed(
     assert new.exists() and not Path(path).exists()
     assert seen and seen[0].moves == ((Path(path), new),)
     await wait_until(lambda: any(e.name == "hero_shot.png" for e in tab.model.entries), 10)
+    # A name that would leave the folder is refused in plain words, and nothing moves.
+    notices: list[UserNotice] = []
+    services.bus.subscribe(UserNotice, notices.append)
+    assert tab.rename_file(str(new), "../escape.png") is None
+    assert notices[-1].title == "Could not rename hero_shot.png"
+    assert "not allowed (/" in notices[-1].text
+    assert new.exists() and not (gallery_project / "shots" / "escape.png").exists()
     sub.cancel()
 
 

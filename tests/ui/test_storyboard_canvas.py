@@ -191,12 +191,16 @@ def test_delete_asks_without_blocking_then_undo(tab: StoryboardTab):
     tab.act_delete.trigger()
     box = tab.confirm
     assert box is not None and box.isVisible() and len(tab.scene.board.panels) == 2
+    assert box.text().startswith("Delete Panel_01 from the board?")  # one panel: its name
     box.button(QMessageBox.StandardButton.Yes).click()
     assert [p.name for p in tab.scene.board.panels] == ["Panel_02"]
     tab.undo_stack.undo()
     assert [p.name for p in tab.scene.board.panels] == ["Panel_01", "Panel_02"]
+    tab.scene.select_only([p.id for p in tab.scene.board.panels])
     tab.act_delete.trigger()
-    tab.confirm.button(QMessageBox.StandardButton.Cancel).click()  # type: ignore[union-attr]
+    assert tab.confirm is not None
+    assert tab.confirm.text().startswith("Delete 2 panels from the board?\nPanel_01, Panel_02")
+    tab.confirm.button(QMessageBox.StandardButton.Cancel).click()
     assert len(tab.scene.board.panels) == 2
 
 

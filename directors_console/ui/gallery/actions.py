@@ -183,6 +183,10 @@ class GalleryActions(TabPage):
         new_name = new_name.strip()
         if self.session is None or not new_name or new_name == Path(path).name:
             return None
+        problem = name_problem(new_name)  # said in the user's words, before any disk work
+        if problem is not None:
+            self._fail(f"Could not rename {Path(path).name}", ValueError(problem))
+            return None
         return self.tasks.run_task(self._rename(path, new_name), self, "Rename")
 
     async def _rename(self, path: str, new_name: str) -> None:

@@ -541,11 +541,22 @@ class StoryboardTab(TabPage):
         if not ids:
             return
         names = ", ".join(p.name for p in self.scene.board.panels if p.id in ids)
+        if len(ids) == 1:
+            title = "Delete panel"
+            text = (
+                f"Delete {names} from the board?\n\n"
+                "Its image folder stays on disk. Edit ▸ Undo brings it back."
+            )
+        else:
+            title = "Delete panels"
+            text = (
+                f"Delete {len(ids)} panels from the board?\n{names}\n\n"
+                "Their image folders stay on disk. Edit ▸ Undo brings them back."
+            )
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Delete panels",
-            f"Delete {len(ids)} panel(s) from the board?\n{names}\n\n"
-            "Their image folders stay on disk. Edit > Undo brings the panels back.",
+            title,
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
