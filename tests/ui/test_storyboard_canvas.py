@@ -390,3 +390,45 @@ def test_zooming_draws_directly_and_caches_come_back(tab: StoryboardTab, qtbot):
     qtbot.wait(RECACHE_MS + 100)
     assert item.cacheMode() == cached
     assert tab.scene.items_by_id[late.id].cacheMode() == cached
+
+
+def test_far_zoom_draws_each_panel_from_one_small_picture(tab: StoryboardTab):
+    """Zoomed far out every panel is one small picture, made once and redrawn from then
+    on; it follows a new image and the selection, whose outline stays visible."""
+    from directors_console.ui.storyboard.panel_item import OVERVIEW_LOD, SELECTED
+
+    a, b = add(tab, 2)
+    green = QImage(320, 180, QImage.Format.Format_RGB32)
+    green.fill(QColor("#20c020"))
+    tab.scene.set_image(a.id, green)
+    tab.scene.select_only([b.id])
+    view = tab.view
+    item_a, item_b = tab.scene.items_by_id[a.id], tab.scene.items_by_id[b.id]
+    view.set_zoom(OVERVIEW_LOD * 0.6)
+    view.centerOn(item_a.scene_rect().united(item_b.scene_rect()).center())
+
+    def pixel(item: object, at: QPointF) -> QColor:
+        frame = view.viewport().grab().toImage()
+        return QColor(frame.pixel(view.mapFromScene(item.mapToScene(at))))  # type: ignore[attr-defined]
+
+    centre = item_a.image_rect().center()
+    assert pixel(item_a, centre).green() > 150 and pixel(item_a, centre).red() < 80
+    tile = item_a._overview
+    assert tile is not None
+    view.set_zoom(OVERVIEW_LOD * 0.5)
+    view.viewport().grab()
+    assert item_a._overview is tile  # the same picture, drawn at the new zoom
+    header = item_b.header_rect().center()
+    assert pixel(item_b, header) == SELECTED
+    outline = pixel(
+        item_b, QPointF(item_b.size_rect().right() - 0.5, item_b.size_rect().center().y())
+    )
+    # one screen pixel wide (antialiased), not scaled away: orange on the dark body
+    assert 25 <= outline.hue() <= 45 and outline.saturation() > 120, outline.name()
+    red = QImage(320, 180, QImage.Format.Format_RGB32)
+    red.fill(QColor("#d02020"))
+    tab.scene.set_image(a.id, red)
+    assert pixel(item_a, centre).red() > 150
+    tab.scene.select_only([a.id])
+    assert pixel(item_a, item_a.header_rect().center()) == SELECTED
+    assert pixel(item_b, header) != SELECTED

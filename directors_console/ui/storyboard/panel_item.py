@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -62,6 +62,7 @@ STATUS_COLOURS = {
 
 # Below this scale a panel is drawn as a thumbnail-like block (see _paint_overview).
 OVERVIEW_LOD = 0.35
+OVERVIEW_SCALE = 0.25  # of the far-zoom picture, to its panel
 
 
 class Hit(Enum):
@@ -100,7 +101,8 @@ class PanelItem(QGraphicsItem):
         self.model = panel
         self.media = media
         self.image: QImage | None = None
-        self._overview_image: QImage | None = None  # small copy for far zoom levels
+        # The far-zoom picture of the panel, with what it was made from.
+        self._overview: tuple[tuple[float, float, int, bool], QImage] | None = None
         self.progress: float | None = None  # 0..1 while the panel renders
         self.notes_doc = NotesDoc()
         self.notes_editing = False  # set by the notes editor while it is open here
@@ -132,7 +134,6 @@ class PanelItem(QGraphicsItem):
 
     def set_image(self, image: QImage | None) -> None:
         self.image = image
-        self._overview_image = None
         self.update()
 
     def set_progress(self, fraction: float | None) -> None:
@@ -315,7 +316,10 @@ class PanelItem(QGraphicsItem):
     # -- painting -----------------------------------------------------------------------------
 
     def boundingRect(self) -> QRectF:
-        return self.size_rect().adjusted(-3, -3, 3, 3)
+        # The panel and 3 px for the selection outline; asked twice per paint, so built
+        # at once (1,000 panels in view at far zoom).
+        model = self.model
+        return QRectF(-3, -3, model.width + 6, model.height + 6)
 
     def paint(
         self,
@@ -353,28 +357,44 @@ class PanelItem(QGraphicsItem):
 
     def _paint_overview(self, painter: QPainter, rect: QRectF) -> None:
         """Zoomed far out (the whole board in view): text would be a few pixels high, so
-        only the panel, its header band, its image and the selection are drawn, fast."""
-        painter.fillRect(rect, BODY)
-        painter.fillRect(self.header_rect(), SELECTED if self.isSelected() else HEADER_BG)
-        area = self.image_rect()
-        painter.fillRect(area, IMAGE_BG)
-        image = self._picture(request=False)
-        if image is not None and not image.isNull():
-            if self._overview_image is None:
-                # A tiny copy: scaling the full image for every panel on every zoom step
-                # is what makes the overview slow.
-                self._overview_image = image.scaledToWidth(
-                    64, Qt.TransformationMode.FastTransformation
-                )
-            small = self._overview_image
-            size = small.size().toSizeF().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRectF(QPointF(0, 0), size)
-            target.moveCenter(area.center())
-            painter.drawImage(target, small)
-        if self.isSelected():
+        the panel is one small picture of its body, header band, image and selection,
+        made once (a thousand panels each drawing several shapes per zoom step is what
+        made the overview slow)."""
+        picture = self._picture(request=False)
+        key = (
+            self.model.width,
+            self.model.height,
+            picture.cacheKey() if picture is not None else 0,
+            self.isSelected(),
+        )
+        if self._overview is None or self._overview[0] != key:
+            self._overview = (key, self._overview_tile(picture, key[3]))
+        painter.drawImage(rect, self._overview[1])
+        if key[3]:  # a one-pixel outline at any zoom (scaled down, the tile's would vanish)
             painter.setPen(QPen(SELECTED, 0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rect)
+
+    def _overview_tile(self, picture: QImage | None, selected: bool) -> QImage:
+        rect = self.size_rect()
+        size = (rect.size() * OVERVIEW_SCALE).toSize().expandedTo(QSize(4, 4))
+        tile = QImage(size, QImage.Format.Format_RGB32)
+        painter = QPainter(tile)
+        painter.scale(size.width() / rect.width(), size.height() / rect.height())
+        painter.fillRect(rect, BODY)
+        painter.fillRect(self.header_rect(), SELECTED if selected else HEADER_BG)
+        area = self.image_rect()
+        painter.fillRect(area, IMAGE_BG)
+        if picture is not None and not picture.isNull():
+            fitted = (
+                picture.size().toSizeF().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            )
+            target = QRectF(QPointF(0, 0), fitted)
+            target.moveCenter(area.center())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(target, picture)
+        painter.end()
+        return tile
 
     def _paint_header(self, painter: QPainter) -> None:
         font = QFont(painter.font())
